@@ -1,0 +1,60 @@
+# Orbit — the two commands that matter:
+#   make up STACK=local    deploy a stack (Pulumi CLI + a reachable cluster/cloud account)
+#   make test              every offline check (creates the virtualenvs on first run)
+
+PYTHON       ?= python3
+VENV         ?= .venv
+CHECKOV_VENV ?= .venv-checkov
+STACK        ?= local
+OUT          ?= build/render/$(STACK)
+BASE         ?= origin/main
+PYTEST_ARGS  ?=
+BIN          := $(VENV)/bin
+
+.PHONY: venv checkov-venv test test-fast render images up preview destroy clean help
+
+help:
+	@echo "make up STACK=<env>           deploy (pulumi up) with the policy pack; local file backend by default"
+	@echo "make preview STACK=<env>      pulumi preview --diff with the policy pack"
+	@echo "make test                     every offline check"
+	@echo "make render STACK=<env> [OUT=dir]  write resources.json, manifests/, images.txt"
+	@echo "make images STACK=<env>       every image the stack deploys, for mirroring"
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(CHECKOV_VENV)/bin/.installed: requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet -r requirements-checkov.txt
+	touch $@
+
+venv: $(BIN)/.installed
+checkov-venv: $(CHECKOV_VENV)/bin/.installed
+
+test: venv checkov-venv
+	ORBIT_CHECKOV=$(abspath $(CHECKOV_VENV))/bin/checkov $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Everything but the slow whole-stack checks (Checkov, render determinism): for quick iteration.
+test-fast: venv
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+render: venv
+	$(BIN)/python -m tools.render --stack $(STACK) --out $(OUT)
+
+images: venv
+	@$(BIN)/python -m tools.render --stack $(STACK) --images-only
+
+up: venv
+	@VENV=$(VENV) tools/live.sh up $(STACK)
+
+preview: venv
+	@VENV=$(VENV) tools/live.sh preview $(STACK)
+
+destroy: venv
+	@VENV=$(VENV) tools/live.sh destroy $(STACK)
+
+clean:
+	rm -rf build .pytest_cache

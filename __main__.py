@@ -1,0 +1,15 @@
+"""Orbit: provision (or adopt) a Kubernetes cluster and install the data platform on it."""
+
+import pulumi
+
+from components.clusters import create_cluster
+from components.config import load_stack_config
+from components.platform import Platform
+
+config = load_stack_config()
+cluster = create_cluster("cluster", config.cluster)
+platform = Platform("orbit", config, cluster)
+
+pulumi.export("cluster", cluster.cluster_outputs())
+pulumi.export("endpoints", platform.endpoints)
+pulumi.export("caCertificate", platform.ca.cert_pem)

@@ -1,0 +1,304 @@
+"""Typed, validated stack configuration.
+
+This is the only module that reads Pulumi config. Everything downstream receives frozen,
+typed objects. A bad stack file fails here, before any resource is registered, with one message
+per problem naming the key, the bad value and what is allowed.
+
+Stack files use camelCase keys under the `orbit:` namespace; the models below use snake_case
+attributes with camelCase aliases, so `orbit:minio.drivesPerServer` is `config.minio.drives_per_server`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+PROJECT = "orbit"
+
+
+class ConfigError(ValueError):
+    """A stack file that cannot be deployed. The message lists every problem found."""
+
+
+class Model(BaseModel):
+    """Base for every config model: frozen, camelCase keys, unknown keys rejected with a hint."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        alias_generator=to_camel,
+        populate_by_name=True,
+        validate_default=True,
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reject_unknown_keys(cls, data: Any) -> Any:
+        # pydantic's own message ("Extra inputs are not permitted") does not say what *is*
+        # allowed; a typo in a stack file deserves the list of valid keys.
+        if isinstance(data, dict):
+            allowed = {field.alias or name for name, field in cls.model_fields.items()}
+            unknown = sorted(k for k in data if k not in allowed and k not in cls.model_fields)
+            if unknown:
+                raise ValueError(
+                    f"unknown key(s) {', '.join(unknown)}; allowed keys are: {', '.join(sorted(allowed))}"
+                )
+        return data
+
+
+# --- reusable constrained types -------------------------------------------------------------
+
+_QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|Pi|M|G|T|P)?$")
+_SIZE = re.compile(r"^[1-9][0-9]*(Mi|Gi|Ti)$")
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_REGISTRY = re.compile(r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9._-]+)*$")
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+def _matches(pattern: re.Pattern[str], allowed: str):
+    def check(value: str) -> str:
+        if not pattern.match(value):
+            raise ValueError(f"{value!r} is not {allowed}")
+        return value
+
+    return AfterValidator(check)
+
+
+Quantity = Annotated[str, _matches(_QUANTITY, "a Kubernetes quantity such as 500m, 2 or 4Gi")]
+Size = Annotated[str, _matches(_SIZE, "a volume size in Mi, Gi or Ti such as 50Gi")]
+DnsLabel = Annotated[
+    str, _matches(_DNS_LABEL, "a DNS label (lowercase letters, digits and '-', at most 63 characters)")
+]
+Registry = Annotated[
+    str, _matches(_REGISTRY, "a registry host with optional port and path, such as registry.corp:5000/mirror")
+]
+BucketName = Annotated[
+    str, _matches(_BUCKET, "an S3 bucket name (3-63 lowercase letters, digits, '.' and '-')")
+]
+
+
+class ComputeResources(Model):
+    cpu: Quantity
+    memory: Quantity
+
+
+class Resources(Model):
+    """Container requests and limits. Limits are required: the policy pack rejects a pod without them."""
+
+    requests: ComputeResources
+    limits: ComputeResources
+
+
+# --- cluster ---------------------------------------------------------------------------------
+
+
+class ExistingClusterConfig(Model):
+    """An already running cluster reached through a kubeconfig (kind, k3d, minikube, on-prem, ...)."""
+
+    kubeconfig: str | None = Field(
+        None, description="Path to the kubeconfig file; default: $KUBECONFIG or ~/.kube/config."
+    )
+    context: str | None = Field(None, description="kubeconfig context; default: the current context.")
+    storage_class: DnsLabel = Field(
+        "standard", description="StorageClass for data volumes (must exist; reclaimPolicy Retain recommended)."
+    )
+    zones: tuple[DnsLabel, ...] = Field(
+        (), description="Zones the nodes are spread over (topology.kubernetes.io/zone values); empty = unknown."
+    )
+
+
+class ClusterConfig(Model):
+    provider: Literal["existing", "aws", "gcp", "azure"]
+    existing: ExistingClusterConfig | None = None
+
+    @model_validator(mode="after")
+    def _section_matches_provider(self) -> ClusterConfig:
+        sections = {"existing": self.existing}
+        chosen = sections.get(self.provider)
+        if self.provider in sections and chosen is None:
+            raise ValueError(
+                f"provider is {self.provider!r} but the {self.provider!r} section is missing"
+            )
+        stray = sorted(name for name, value in sections.items() if value is not None and name != self.provider)
+        if stray:
+            raise ValueError(
+                f"provider is {self.provider!r} but section(s) {', '.join(stray)} are set; remove them"
+            )
+        return self
+
+
+# --- MinIO -----------------------------------------------------------------------------------
+
+
+class BucketConfig(Model):
+    name: BucketName
+    versioning: bool = False
+
+
+class MinioUserConfig(Model):
+    """A MinIO user whose generated secret key lands in a Kubernetes Secret."""
+
+    name: DnsLabel
+    access: Literal["readwrite", "readonly", "writeonly"] = "readwrite"
+    buckets: tuple[BucketName, ...] = Field(min_length=1)
+
+
+MINIO_MAX_DRIVES_PER_SET = 16
+MINIO_MIN_DISTRIBUTED_DRIVES = 4
+
+
+def minio_erasure_set_size(servers: int, drives_per_server: int) -> int | None:
+    """The erasure set size MinIO would choose, or None when the layout cannot form one.
+
+    One server with one drive runs without erasure coding (set size 1). Otherwise the drives are
+    split into equal sets of 2 to 16 drives (4 to 16 once there is more than one server, so that
+    losing a server keeps write quorum); MinIO picks the largest size that divides the total.
+    """
+    total = servers * drives_per_server
+    if total == 1:
+        return 1
+    smallest = 2 if servers == 1 else MINIO_MIN_DISTRIBUTED_DRIVES
+    return next((s for s in range(MINIO_MAX_DRIVES_PER_SET, smallest - 1, -1) if total % s == 0), None)
+
+
+class MinioConfig(Model):
+    enabled: bool = True
+    servers: int = Field(4, ge=1, le=32, description="MinIO server pods (1 = standalone).")
+    drives_per_server: int = Field(1, ge=1, le=16, description="Volumes per server pod.")
+    volume_size: Size = "100Gi"
+    storage_class: DnsLabel | None = Field(None, description="Default: the cluster's storage class.")
+    parity: int | None = Field(
+        None, ge=0, le=8, description="Erasure parity (EC:N); default: MinIO's choice for the set size."
+    )
+    buckets: tuple[BucketConfig, ...] = ()
+    users: tuple[MinioUserConfig, ...] = ()
+    resources: Resources = Resources(
+        requests=ComputeResources(cpu="500m", memory="1Gi"),
+        limits=ComputeResources(cpu="2", memory="4Gi"),
+    )
+
+    @model_validator(mode="after")
+    def _erasure_layout(self) -> MinioConfig:
+        set_size = minio_erasure_set_size(self.servers, self.drives_per_server)
+        total = self.servers * self.drives_per_server
+        if set_size is None:
+            raise ValueError(
+                f"servers × drivesPerServer = {self.servers} × {self.drives_per_server} = {total} drives "
+                f"cannot form a MinIO erasure set: with more than one server the total must be at least "
+                f"{MINIO_MIN_DISTRIBUTED_DRIVES} and divisible into equal sets of "
+                f"{MINIO_MIN_DISTRIBUTED_DRIVES} to {MINIO_MAX_DRIVES_PER_SET} drives (for example 4 × 1 or 4 × 4)"
+            )
+        if self.parity is not None and set_size > 1 and self.parity > set_size // 2:
+            raise ValueError(
+                f"parity {self.parity} is more than half of the erasure set size {set_size}; "
+                f"allowed: 0 to {set_size // 2}"
+            )
+        names = [b.name for b in self.buckets]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"bucket(s) {', '.join(duplicates)} are listed more than once")
+        user_names = [u.name for u in self.users]
+        duplicate_users = sorted({n for n in user_names if user_names.count(n) > 1})
+        if duplicate_users:
+            raise ValueError(f"user(s) {', '.join(duplicate_users)} are listed more than once")
+        for user in self.users:
+            missing = sorted(set(user.buckets) - set(names))
+            if missing:
+                raise ValueError(
+                    f"user {user.name!r} refers to bucket(s) {', '.join(missing)} that are not in buckets "
+                    f"(declared: {', '.join(names) or 'none'})"
+                )
+        return self
+
+
+# --- the whole stack -------------------------------------------------------------------------
+
+
+class StackConfig(Model):
+    environment: DnsLabel
+    image_registry: Registry | Literal[""] = Field(
+        "", description="Private mirror every image is pulled from; empty = the upstream registries."
+    )
+    cluster: ClusterConfig
+    minio: MinioConfig = MinioConfig(servers=1)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def _decode(value: Any) -> Any:
+    # Pulumi hands structured config to the program as JSON text and scalars as plain strings.
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def _format_errors(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        key = ":".join([PROJECT, ".".join(str(part) for part in item["loc"])]) if item["loc"] else PROJECT
+        message = item["msg"].removeprefix("Value error, ")
+        got = item.get("input")
+        shown = "" if isinstance(got, dict) else f" (got {got!r})"
+        lines.append(f"  - {key}: {message}{shown}")
+    return "\n".join(lines)
+
+
+def parse_stack_config(raw: dict[str, Any], source: str = "stack config") -> StackConfig:
+    """Validate the `orbit:` keys of a stack (keys without the namespace) into a StackConfig."""
+    try:
+        return StackConfig.model_validate({key: _decode(value) for key, value in raw.items()})
+    except ValidationError as error:
+        raise ConfigError(f"{source} is invalid:\n{_format_errors(error)}") from None
+
+
+def read_project_config() -> dict[str, Any]:
+    """Every `orbit:` key Pulumi passed to this program, namespace stripped."""
+    from pulumi.runtime import config as runtime_config
+
+    keys = set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
+    prefix = f"{PROJECT}:"
+    return {
+        key.removeprefix(prefix): runtime_config.get_config(key)
+        for key in sorted(keys)
+        if key.startswith(prefix)
+    }
+
+
+def load_stack_config() -> StackConfig:
+    """Read and validate the current stack's configuration (the program's single entry point)."""
+    import pulumi
+
+    return parse_stack_config(read_project_config(), source=f"stacks/Pulumi.{pulumi.get_stack()}.yaml")
+
+
+__all__ = [
+    "BucketConfig",
+    "ClusterConfig",
+    "ComputeResources",
+    "ConfigError",
+    "ExistingClusterConfig",
+    "MinioConfig",
+    "MinioUserConfig",
+    "Resources",
+    "SecretStr",
+    "StackConfig",
+    "load_stack_config",
+    "minio_erasure_set_size",
+    "parse_stack_config",
+]
