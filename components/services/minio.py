@@ -11,9 +11,9 @@ from components.config import BucketConfig, MinioConfig, MinioUserConfig
 from components.context import PlatformContext
 from components.secrets import generated_password, kubernetes_secret
 from components.tls import PlatformCA, service_dns_names
-from components.wiring import Endpoint, MetricsTarget, Peer
+from components.wiring import MINIO_NAMESPACE, Credential, Endpoint, MetricsTarget, Peer, S3Access
 
-NAMESPACE = "orbit-minio"
+NAMESPACE = MINIO_NAMESPACE
 RELEASE = "minio"
 ROOT_USER = "orbit-root"
 SERVER_LABELS = {"app.kubernetes.io/instance": RELEASE, "app.kubernetes.io/component": "server"}
@@ -131,7 +131,13 @@ class Minio(pulumi.ComponentResource):
             Endpoint(NAMESPACE, f"{RELEASE}", 9000, scheme="https", path="/minio/v2/metrics/cluster"),
             pod_labels=dict(SERVER_LABELS),
         )
+        self.ca_pem = args.ca.cert_pem
         self.register_outputs({"s3Endpoint": self.s3.url, "consoleEndpoint": self.console.url})
+
+    def s3_access(self, user: str, bucket: str) -> S3Access:
+        """What a client needs to use `bucket` as `user` (the user must be provisioned here)."""
+        credentials = self.users[user]
+        return S3Access(self.s3, bucket, Credential(credentials.access_key, credentials.secret_key), self.ca_pem)
 
 
 def _merge_by_name(configured: tuple, requested: tuple) -> tuple:
