@@ -11,6 +11,7 @@ import pulumi
 from components.clusters import Cluster
 from components.config import StackConfig
 from components.context import PlatformContext
+from components.services import airflow
 from components.services.minio import Minio, MinioArgs
 from components.tls import PlatformCA
 
@@ -26,13 +27,31 @@ class Platform(pulumi.ComponentResource):
         )
         self.ca = PlatformCA(f"{name}-ca", config.environment, opts=pulumi.ResourceOptions(parent=self))
 
+        # --- airflow: what Airflow asks of MinIO (log bucket, user, network access) ---
+        airflow_minio = airflow.minio_requests(config.airflow) if config.airflow.enabled else {}
+        # --- end airflow ---
+
         self.minio: Minio | None = None
         if config.minio.enabled:
-            self.minio = Minio("minio", MinioArgs(config=config.minio, context=context, ca=self.ca),
+            self.minio = Minio("minio", MinioArgs(config=config.minio, context=context, ca=self.ca, **airflow_minio),
                                opts=pulumi.ResourceOptions(parent=self))
+
+        # --- airflow: metadata database from the cluster, task logs to MinIO; Kafka is wired by
+        # passing kafka=<Kafka component>.access once the Kafka component exists ---
+        self.airflow: airflow.Airflow | None = None
+        if config.airflow.enabled:
+            logs = self.minio.s3_access(airflow.LOG_USER, config.airflow.logs_bucket) if self.minio else None
+            self.airflow = airflow.Airflow(
+                "airflow",
+                airflow.AirflowArgs(config=config.airflow, context=context, postgres=cluster.postgres, logs=logs),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        # --- end airflow ---
 
         self.endpoints: dict[str, str] = {}
         if self.minio:
             self.endpoints["minioS3"] = self.minio.s3.url
             self.endpoints["minioConsole"] = self.minio.console.url
+        if self.airflow:
+            self.endpoints["airflowApi"] = self.airflow.api.url + self.airflow.api.path
         self.register_outputs({"endpoints": self.endpoints, "caCertificate": self.ca.cert_pem})
