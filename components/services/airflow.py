@@ -22,6 +22,7 @@ from components.secrets import generated_password, kubernetes_secret
 from components.wiring import (
     AIRFLOW_NAMESPACE,
     KAFKA_NAMESPACE,
+    Credential,
     Endpoint,
     KafkaAccess,
     MetricsTarget,
@@ -55,6 +56,12 @@ CLIENT_PEER = Peer(AIRFLOW_NAMESPACE, {"app.kubernetes.io/instance": RELEASE})
 STATSD_LABELS = {"app.kubernetes.io/instance": RELEASE, "app.kubernetes.io/component": "statsd"}
 
 
+# What the component publishes for the platform (gateway routes, Prometheus scrape jobs).
+API_ENDPOINT = Endpoint(NAMESPACE, f"{RELEASE}-api-server", API_PORT, path=ROUTE_PATH)
+ROUTES = (Route("airflow", ROUTE_PATH, API_ENDPOINT),)
+METRICS = (MetricsTarget("airflow", Endpoint(NAMESPACE, f"{RELEASE}-statsd", STATSD_METRICS_PORT, path="/metrics"), dict(STATSD_LABELS)),)
+
+
 def service_host(component: str) -> str:
     """The in-cluster DNS name of one of the chart's Services (`<release>-<component>`)."""
     return Endpoint(NAMESPACE, f"{RELEASE}-{component}", 0).host
@@ -79,6 +86,13 @@ def broker_url(password: str) -> str:
 
 def kafka_ports(bootstrap_servers: str) -> list[int]:
     return sorted({int(server.rsplit(":", 1)[1]) for server in bootstrap_servers.split(",") if server.strip()})
+
+
+def kafka_credential(access: KafkaAccess) -> Credential:
+    user = access.users.get(KAFKA_USER)
+    if user is None:
+        raise ValueError(f"Kafka offers no user {KAFKA_USER!r} for Airflow's connection (users: {', '.join(sorted(access.users)) or 'none'})")
+    return user
 
 
 def minio_requests(config: AirflowConfig) -> dict[str, tuple]:
@@ -121,9 +135,7 @@ class Airflow(pulumi.ComponentResource):
                 "ca.crt": args.logs.ca_pem,
             }))
         if args.kafka:
-            user = args.kafka.users.get(KAFKA_USER)
-            if user is None:
-                raise ValueError(f"Kafka has no user {KAFKA_USER!r} for Airflow (users: {', '.join(sorted(args.kafka.users))})")
+            user = kafka_credential(args.kafka)
             secrets.append(self._secret(KAFKA_SECRET, {"username": user.username, "password": user.password, "ca.crt": args.kafka.ca_pem}))
 
         self.chart = install_chart(
@@ -136,11 +148,9 @@ class Airflow(pulumi.ComponentResource):
             depends_on=secrets,
         )
 
-        self.api = Endpoint(NAMESPACE, f"{RELEASE}-api-server", API_PORT, path=ROUTE_PATH)
-        self.routes = (Route("airflow", ROUTE_PATH, self.api),)
-        self.metrics = (
-            MetricsTarget("airflow", Endpoint(NAMESPACE, f"{RELEASE}-statsd", STATSD_METRICS_PORT, path="/metrics"), dict(STATSD_LABELS)),
-        )
+        self.api = API_ENDPOINT
+        self.routes = ROUTES
+        self.metrics = METRICS
         self.client_peer = CLIENT_PEER
         self.admin_secret_name = ADMIN_SECRET
         self.register_outputs({"apiEndpoint": self.api.url, "routePath": ROUTE_PATH})

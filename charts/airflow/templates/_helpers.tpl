@@ -138,7 +138,7 @@ variables defined just before them, so no credential is ever written into a mani
 - { name: ORBIT_S3_ACCESS_KEY, valueFrom: { secretKeyRef: { name: {{ .existingSecret }}, key: accessKey } } }
 - { name: ORBIT_S3_SECRET_KEY, valueFrom: { secretKeyRef: { name: {{ .existingSecret }}, key: secretKey } } }
 - name: {{ printf "AIRFLOW_CONN_%s" (upper .connId) }}
-  value: {{ dict "conn_type" "aws" "login" "$(ORBIT_S3_ACCESS_KEY)" "password" "$(ORBIT_S3_SECRET_KEY)" "extra" (dict "endpoint_url" .endpointUrl "verify" "/etc/orbit/s3/ca.crt" "region_name" "us-east-1") | toJson | quote }}
+  value: {{ dict "conn_type" "aws" "login" "$(ORBIT_S3_ACCESS_KEY)" "password" "$(ORBIT_S3_SECRET_KEY)" "extra" (dict "endpoint_url" .endpointUrl "verify" "/etc/orbit/s3/ca.crt" "region_name" "us-east-1" "config_kwargs" (dict "s3" (dict "addressing_style" "path"))) | toJson | quote }}
 {{- end }}
 {{- end }}
 {{- with .Values.kafka }}
