@@ -126,7 +126,7 @@ class Airflow(pulumi.ComponentResource):
         self.namespace = create_namespace(self, NAMESPACE, context)
         celery = config.executor == "CeleryExecutor"
 
-        secrets = [self._core_secrets(args, celery)]
+        secrets = self._core_secrets(args, celery)
         secrets.append(self._secret(ADMIN_SECRET, {"username": "admin", "password": generated_password(self, "airflow-admin-password")}))
         if args.logs:
             secrets.append(self._secret(LOGS_SECRET, {
@@ -158,7 +158,7 @@ class Airflow(pulumi.ComponentResource):
     def _secret(self, name: str, data: dict) -> pulumi.Resource:
         return kubernetes_secret(self, name, context=self.context, namespace=self.namespace, data=data)
 
-    def _core_secrets(self, args: AirflowArgs, celery: bool) -> pulumi.Resource:
+    def _core_secrets(self, args: AirflowArgs, celery: bool) -> list[pulumi.Resource]:
         """The Secrets every component shares: generated once, kept in Pulumi state."""
         # Fernet keys are 32 random bytes in URL-safe base64: derive them from raw random bytes
         # rather than trusting a password generator's alphabet.
@@ -168,7 +168,7 @@ class Airflow(pulumi.ComponentResource):
         else:
             user, database = LOCAL_DATABASE_USER, LOCAL_DATABASE
             password = generated_password(self, "airflow-database-password")
-        self.database_secret = self._secret(DATABASE_SECRET, {"password": password})
+        secrets = [self._secret(DATABASE_SECRET, {"password": password})]
         core = {
             "fernet-key": fernet_bytes.hex.apply(fernet_key),
             "api-secret-key": generated_password(self, "airflow-api-secret-key", length=48),
@@ -177,9 +177,9 @@ class Airflow(pulumi.ComponentResource):
         }
         if celery:
             valkey_password = generated_password(self, "airflow-valkey-password")
-            self.valkey_secret = self._secret(VALKEY_SECRET, {"password": valkey_password})
+            secrets.append(self._secret(VALKEY_SECRET, {"password": valkey_password}))
             core["celery-broker-url"] = valkey_password.apply(broker_url)
-        return self._secret(CORE_SECRET, core)
+        return [*secrets, self._secret(CORE_SECRET, core)]
 
 
 def _component(config: AirflowComponentConfig) -> dict:
