@@ -352,6 +352,7 @@ def test_kafka_connection_renders_only_when_given():
         assert extra["security.protocol"] == "SASL_SSL" and extra["sasl.mechanism"] == "SCRAM-SHA-512"
         assert extra["sasl.username"] == "$(ORBIT_KAFKA_USERNAME)" and extra["sasl.password"] == "$(ORBIT_KAFKA_PASSWORD)"
         assert extra["ssl.ca.location"] == "/etc/orbit/kafka/ca.crt"
+        assert extra["enable.auto.commit"] == "false", "consumers commit after their work is stored"
         assert env_of(container)["ORBIT_KAFKA_PASSWORD"] == {"secretKeyRef": {"name": "airflow-kafka", "key": "password"}}
     for name, container in airflow_containers(airflow()):
         assert "AIRFLOW_CONN_KAFKA_DEFAULT" not in env_of(container), name

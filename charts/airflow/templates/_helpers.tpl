@@ -146,7 +146,7 @@ variables defined just before them, so no credential is ever written into a mani
 - { name: ORBIT_KAFKA_USERNAME, valueFrom: { secretKeyRef: { name: {{ .existingSecret }}, key: username } } }
 - { name: ORBIT_KAFKA_PASSWORD, valueFrom: { secretKeyRef: { name: {{ .existingSecret }}, key: password } } }
 - name: {{ printf "AIRFLOW_CONN_%s" (upper .connId) }}
-  value: {{ dict "conn_type" "kafka" "extra" (dict "bootstrap.servers" .bootstrapServers "security.protocol" .securityProtocol "sasl.mechanism" .saslMechanism "sasl.username" "$(ORBIT_KAFKA_USERNAME)" "sasl.password" "$(ORBIT_KAFKA_PASSWORD)" "ssl.ca.location" "/etc/orbit/kafka/ca.crt" "group.id" .groupId) | toJson | quote }}
+  value: {{ dict "conn_type" "kafka" "extra" (dict "bootstrap.servers" .bootstrapServers "security.protocol" .securityProtocol "sasl.mechanism" .saslMechanism "sasl.username" "$(ORBIT_KAFKA_USERNAME)" "sasl.password" "$(ORBIT_KAFKA_PASSWORD)" "ssl.ca.location" "/etc/orbit/kafka/ca.crt" "group.id" .groupId "enable.auto.commit" "false") | toJson | quote }}
 {{- end }}
 {{- end }}
 {{- end -}}
