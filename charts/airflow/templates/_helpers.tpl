@@ -316,3 +316,31 @@ JWT secret and database URL, so Airflow's pods take them by secretKeyRef.
 {{- define "airflow.checkovEnvSkip" -}}
 checkov.io/skip1: CKV_K8S_35=Airflow reads connections (AIRFLOW_CONN_*) and its core secrets from environment variables fed by secretKeyRef
 {{- end -}}
+
+{{/* PgBouncer configuration (no secrets: the auth file is written at start from the Secret). */}}
+{{- define "airflow.pgbouncerIni" -}}
+{{- $pgb := .Values.pgbouncer -}}
+{{- $external := .Values.database.external -}}
+[databases]
+{{- if include "airflow.inClusterPostgres" . }}
+{{ .Values.database.name }} = host={{ include "airflow.host" (dict "ctx" . "component" "postgres") }} port=5432 dbname={{ .Values.database.name }}
+{{- else }}
+{{ .Values.database.name }} = host={{ $external.host }} port={{ int $external.port }} dbname={{ .Values.database.name }}
+{{- end }}
+
+[pgbouncer]
+listen_addr = 0.0.0.0
+listen_port = 6543
+unix_socket_dir =
+auth_type = scram-sha-256
+auth_file = /run/pgbouncer/userlist.txt
+pool_mode = {{ $pgb.poolMode }}
+max_client_conn = {{ int $pgb.maxClientConn }}
+default_pool_size = {{ int $pgb.defaultPoolSize }}
+ignore_startup_parameters = extra_float_digits
+{{- if not (include "airflow.inClusterPostgres" .) }}
+server_tls_sslmode = {{ $external.sslmode }}
+{{- end }}
+log_connections = 0
+log_disconnections = 0
+{{- end -}}
