@@ -12,7 +12,9 @@ from components.clusters import Cluster
 from components.config import StackConfig
 from components.context import PlatformContext
 from components.services.minio import Minio, MinioArgs
+from components.services.prometheus import Prometheus, PrometheusArgs
 from components.tls import PlatformCA
+from components.wiring import PROMETHEUS_SCRAPER, MetricsTarget
 
 
 class Platform(pulumi.ComponentResource):
@@ -26,13 +28,33 @@ class Platform(pulumi.ComponentResource):
         )
         self.ca = PlatformCA(f"{name}-ca", config.environment, opts=pulumi.ResourceOptions(parent=self))
 
+        # Services admit the scraper to their metrics ports only when there is one.
+        metrics_clients = (PROMETHEUS_SCRAPER,) if config.prometheus.enabled else ()
+
         self.minio: Minio | None = None
         if config.minio.enabled:
-            self.minio = Minio("minio", MinioArgs(config=config.minio, context=context, ca=self.ca),
+            self.minio = Minio("minio", MinioArgs(config=config.minio, context=context, ca=self.ca,
+                                                  metrics_clients=metrics_clients),
                                opts=pulumi.ResourceOptions(parent=self))
+
+        # --- prometheus: scrapes every metrics target the services above publish ---
+        metrics_targets: list[MetricsTarget] = []
+        if self.minio:
+            metrics_targets.append(self.minio.metrics)
+        self.prometheus: Prometheus | None = None
+        if config.prometheus.enabled:
+            self.prometheus = Prometheus(
+                "prometheus",
+                PrometheusArgs(config=config.prometheus, context=context, ca=self.ca, targets=tuple(metrics_targets)),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        # --- end prometheus ---
 
         self.endpoints: dict[str, str] = {}
         if self.minio:
             self.endpoints["minioS3"] = self.minio.s3.url
             self.endpoints["minioConsole"] = self.minio.console.url
+        if self.prometheus:
+            self.endpoints["prometheus"] = self.prometheus.server.url
+            self.endpoints["alertmanager"] = self.prometheus.alertmanager.url
         self.register_outputs({"endpoints": self.endpoints, "caCertificate": self.ca.cert_pem})

@@ -1,7 +1,6 @@
 {{- define "prometheus.fullname" -}}{{ include "orbit-common.fullname" . }}{{- end -}}
 {{- define "prometheus.alertmanager" -}}{{ printf "%s-alertmanager" (include "prometheus.fullname" .) }}{{- end -}}
 {{- define "prometheus.alertmanagerHeadless" -}}{{ printf "%s-alertmanager-hl" (include "prometheus.fullname" .) }}{{- end -}}
-{{- define "prometheus.nodeExporter" -}}{{ printf "%s-node-exporter" (include "prometheus.fullname" .) }}{{- end -}}
 {{- define "prometheus.kubeStateMetrics" -}}{{ printf "%s-kube-state-metrics" (include "prometheus.fullname" .) }}{{- end -}}
 
 {{/* Path prefixes without a trailing slash ("/prometheus"); "" when served at the root. */}}
@@ -13,11 +12,7 @@
 {{- if and .Values.kubelet.enabled (include "prometheus.nodeExporterNamespace" .) }}true{{ end -}}
 {{- end -}}
 
-{{- define "prometheus.nodeExporterNamespace" -}}
-{{- if .Values.nodeExporter.scrapeNamespace -}}{{ .Values.nodeExporter.scrapeNamespace }}
-{{- else if .Values.nodeExporter.enabled -}}{{ .Release.Namespace }}
-{{- end -}}
-{{- end -}}
+{{- define "prometheus.nodeExporterNamespace" -}}{{ .Values.nodeExporter.namespace }}{{- end -}}
 
 {{/*
 Every scrape job this Prometheus runs, one per line: its own components' jobs and one per entry
