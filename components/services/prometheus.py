@@ -35,6 +35,13 @@ RECEIVERS_SECRET = "alertmanager-receivers"
 RECEIVER_SECRET_KEY = {"slack": "apiUrl", "webhook": "url", "email": "password"}
 
 
+# The chart's Services and the path prefixes it serves under (server.routePrefix and
+# alertmanager.routePrefix); the gateway forwards these paths unchanged.
+SERVER = Endpoint(NAMESPACE, RELEASE, 9090, path="/prometheus")
+ALERTMANAGER = Endpoint(NAMESPACE, f"{RELEASE}-alertmanager", 9093, path="/alertmanager")
+ROUTES = (Route("prometheus", SERVER.path, SERVER), Route("alertmanager", ALERTMANAGER.path, ALERTMANAGER))
+
+
 @dataclass(frozen=True)
 class PrometheusArgs:
     config: PrometheusConfig
@@ -160,10 +167,6 @@ class Prometheus(pulumi.ComponentResource):
             )
 
         self.namespace = NAMESPACE
-        self.server = Endpoint(NAMESPACE, RELEASE, 9090, path="/prometheus")
-        self.alertmanager = Endpoint(NAMESPACE, f"{RELEASE}-alertmanager", 9093, path="/alertmanager")
-        self.routes = (
-            Route("prometheus", "/prometheus", self.server),
-            Route("alertmanager", "/alertmanager", self.alertmanager),
-        )
+        self.server, self.alertmanager = SERVER, ALERTMANAGER
+        self.routes = ROUTES
         self.register_outputs({"prometheusEndpoint": self.server.url, "alertmanagerEndpoint": self.alertmanager.url})
