@@ -7,6 +7,17 @@
 {{- define "prometheus.serverPrefix" -}}{{ trimSuffix "/" .Values.server.routePrefix }}{{- end -}}
 {{- define "prometheus.alertmanagerPrefix" -}}{{ trimSuffix "/" .Values.alertmanager.routePrefix }}{{- end -}}
 
+{{/*
+The URL in links Prometheus and Alertmanager generate. Alertmanager only accepts an absolute
+http(s) URL, so without externalUrl both use their in-cluster Service address plus the prefix.
+*/}}
+{{- define "prometheus.serverExternalUrl" -}}
+{{- .Values.server.externalUrl | default (printf "http://%s.%s.svc.cluster.local:9090%s" (include "prometheus.fullname" .) .Release.Namespace (include "prometheus.serverPrefix" .)) -}}
+{{- end -}}
+{{- define "prometheus.alertmanagerExternalUrl" -}}
+{{- .Values.alertmanager.externalUrl | default (printf "http://%s.%s.svc.cluster.local:9093%s" (include "prometheus.alertmanager" .) .Release.Namespace (include "prometheus.alertmanagerPrefix" .)) -}}
+{{- end -}}
+
 {{/* Namespace node-exporter pods run in, or "" when this Prometheus does not scrape any. */}}
 {{- define "prometheus.kubeletScraped" -}}
 {{- if and .Values.kubelet.enabled (include "prometheus.nodeExporterNamespace" .) }}true{{ end -}}
