@@ -40,7 +40,7 @@ class Platform(pulumi.ComponentResource):
         # --- prometheus: scrapes every metrics target the services above publish ---
         metrics_targets: list[MetricsTarget] = []
         if self.minio:
-            metrics_targets.append(self.minio.metrics)
+            metrics_targets.extend(self.minio.metrics)
         self.prometheus: Prometheus | None = None
         if config.prometheus.enabled:
             self.prometheus = Prometheus(
