@@ -362,6 +362,127 @@ class AirflowConfig(Model):
         return self
 
 
+# --- Prometheus ------------------------------------------------------------------------------
+
+_DURATION = re.compile(r"^([0-9]+(ms|s|m|h|d|w|y))+$")
+_TSDB_SIZE = re.compile(r"^[1-9][0-9]*(MB|GB|TB)$")
+_SMARTHOST = re.compile(r"^[A-Za-z0-9.-]+:[0-9]{1,5}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+Duration = Annotated[str, _matches(_DURATION, "a Prometheus duration such as 30s, 15d or 1h30m")]
+TsdbSize = Annotated[str, _matches(_TSDB_SIZE, "a Prometheus size in MB, GB or TB such as 40GB")]
+EmailAddress = Annotated[str, _matches(_EMAIL, "an e-mail address")]
+_BYTES = {"Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "MB": 2**20, "GB": 2**30, "TB": 2**40}
+
+
+def _bytes(size: str) -> int:
+    """Prometheus' MB/GB/TB are powers of 1024, like Kubernetes' Mi/Gi/Ti."""
+    number, unit = re.match(r"^([0-9]+)(\D+)$", size).groups()
+    return int(number) * _BYTES[unit]
+
+
+class SlackReceiverConfig(Model):
+    channel: str = Field(min_length=2, pattern=r"^[#@]", description="Channel (#name) or user (@name).")
+
+
+class EmailReceiverConfig(Model):
+    to: EmailAddress
+    from_address: EmailAddress
+    smarthost: Annotated[str, _matches(_SMARTHOST, "host:port of an SMTP relay such as smtp.corp:587")]
+    username: str = Field(min_length=1)
+
+
+class AlertReceiverConfig(Model):
+    """Where Alertmanager sends notifications. `secret` (a Pulumi secret) is the Slack webhook URL,
+    the webhook URL, or the SMTP password; it lands in a Kubernetes Secret mounted as a file."""
+
+    name: DnsLabel
+    type: Literal["slack", "webhook", "email"]
+    secret: SecretStr
+    severities: tuple[Literal["critical", "warning"], ...] = Field(("critical", "warning"), min_length=1)
+    slack: SlackReceiverConfig | None = None
+    email: EmailReceiverConfig | None = None
+
+    @model_validator(mode="after")
+    def _section_matches_type(self) -> AlertReceiverConfig:
+        sections = {"slack": self.slack, "email": self.email}
+        if self.type in sections and sections[self.type] is None:
+            raise ValueError(f"receiver {self.name!r} has type {self.type!r} but no {self.type!r} section")
+        stray = sorted(n for n, v in sections.items() if v is not None and n != self.type)
+        if stray:
+            raise ValueError(f"receiver {self.name!r} has type {self.type!r} but section(s) {', '.join(stray)} are set; remove them")
+        return self
+
+
+class AlertmanagerConfig(Model):
+    replicas: int = Field(3, ge=1, le=5, description="Replicas peered over port 9094 (1 disables clustering).")
+    receivers: tuple[AlertReceiverConfig, ...] = ()
+    resources: Resources = Resources(
+        requests=ComputeResources(cpu="50m", memory="128Mi"),
+        limits=ComputeResources(cpu="500m", memory="256Mi"),
+    )
+
+    @model_validator(mode="after")
+    def _unique_receivers(self) -> AlertmanagerConfig:
+        names = [r.name for r in self.receivers]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"receiver(s) {', '.join(duplicates)} are listed more than once")
+        return self
+
+
+class NodeExporterConfig(Model):
+    enabled: bool = True
+    port: int = Field(9100, ge=1024, le=65535, description="Host port (node-exporter uses the host network).")
+    resources: Resources = Resources(
+        requests=ComputeResources(cpu="50m", memory="64Mi"),
+        limits=ComputeResources(cpu="250m", memory="128Mi"),
+    )
+
+
+class KubeStateMetricsConfig(Model):
+    enabled: bool = True
+    resources: Resources = Resources(
+        requests=ComputeResources(cpu="50m", memory="128Mi"),
+        limits=ComputeResources(cpu="500m", memory="256Mi"),
+    )
+
+
+class PrometheusConfig(Model):
+    enabled: bool = True
+    retention_time: Duration = "15d"
+    retention_size: TsdbSize | None = Field(None, description="TSDB size cap; default: 80% of volumeSize.")
+    volume_size: Size = "50Gi"
+    storage_class: DnsLabel | None = Field(None, description="Default: the cluster's storage class.")
+    scrape_interval: Duration = "30s"
+    runbook_base_url: str = Field(
+        "https://github.com/orbit-platform/orbit/blob/main/docs/runbooks", pattern=r"^https?://\S+$"
+    )
+    resources: Resources = Resources(
+        requests=ComputeResources(cpu="500m", memory="2Gi"),
+        limits=ComputeResources(cpu="2", memory="4Gi"),
+    )
+    alertmanager: AlertmanagerConfig = AlertmanagerConfig()
+    node_exporter: NodeExporterConfig = NodeExporterConfig()
+    kube_state_metrics: KubeStateMetricsConfig = KubeStateMetricsConfig()
+
+    @model_validator(mode="after")
+    def _retention_fits_the_volume(self) -> PrometheusConfig:
+        if self.retention_size is not None and _bytes(self.retention_size) >= _bytes(self.volume_size):
+            raise ValueError(
+                f"retentionSize {self.retention_size} does not fit volumeSize {self.volume_size}; "
+                f"allowed: less than the volume (leave room for the write-ahead log), for example "
+                f"{_bytes(self.volume_size) * 8 // 10 // 2**30}GB"
+            )
+        return self
+
+    @property
+    def effective_retention_size(self) -> str:
+        """The explicit cap, or 80% of the volume so that Prometheus deletes old blocks before the
+        write-ahead log runs out of space."""
+        return self.retention_size or f"{max(1, _bytes(self.volume_size) * 8 // 10 // 2**20)}MB"
+
+
 # --- the whole stack -------------------------------------------------------------------------
 
 
@@ -373,6 +494,7 @@ class StackConfig(Model):
     cluster: ClusterConfig
     minio: MinioConfig = MinioConfig(servers=1)
     airflow: AirflowConfig = AirflowConfig()
+    prometheus: PrometheusConfig = PrometheusConfig()
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -438,6 +560,7 @@ __all__ = [
     "ExistingClusterConfig",
     "MinioConfig",
     "MinioUserConfig",
+    "PrometheusConfig",
     "Resources",
     "SecretStr",
     "StackConfig",

@@ -13,7 +13,9 @@ from components.config import StackConfig
 from components.context import PlatformContext
 from components.services import airflow
 from components.services.minio import Minio, MinioArgs
+from components.services.prometheus import Prometheus, PrometheusArgs
 from components.tls import PlatformCA
+from components.wiring import PROMETHEUS_SCRAPER, MetricsTarget
 
 
 class Platform(pulumi.ComponentResource):
@@ -27,13 +29,17 @@ class Platform(pulumi.ComponentResource):
         )
         self.ca = PlatformCA(f"{name}-ca", config.environment, opts=pulumi.ResourceOptions(parent=self))
 
+        # Services admit the scraper to their metrics ports only when there is one.
+        metrics_clients = (PROMETHEUS_SCRAPER,) if config.prometheus.enabled else ()
+
         # --- airflow: what Airflow asks of MinIO (log bucket, user, network access) ---
         airflow_minio = airflow.minio_requests(config.airflow) if config.airflow.enabled else {}
         # --- end airflow ---
 
         self.minio: Minio | None = None
         if config.minio.enabled:
-            self.minio = Minio("minio", MinioArgs(config=config.minio, context=context, ca=self.ca, **airflow_minio),
+            self.minio = Minio("minio", MinioArgs(config=config.minio, context=context, ca=self.ca,
+                                                  metrics_clients=metrics_clients, **airflow_minio),
                                opts=pulumi.ResourceOptions(parent=self))
 
         # --- airflow: metadata database from the cluster, task logs to MinIO; Kafka is wired by
@@ -43,10 +49,26 @@ class Platform(pulumi.ComponentResource):
             logs = self.minio.s3_access(airflow.LOG_USER, config.airflow.logs_bucket) if self.minio else None
             self.airflow = airflow.Airflow(
                 "airflow",
-                airflow.AirflowArgs(config=config.airflow, context=context, postgres=cluster.postgres, logs=logs),
+                airflow.AirflowArgs(config=config.airflow, context=context, postgres=cluster.postgres, logs=logs,
+                                    metrics_clients=metrics_clients),
                 opts=pulumi.ResourceOptions(parent=self),
             )
         # --- end airflow ---
+
+        # --- prometheus: scrapes every metrics target the services above publish ---
+        metrics_targets: list[MetricsTarget] = []
+        if self.minio:
+            metrics_targets.extend(self.minio.metrics)
+        if self.airflow:
+            metrics_targets.extend(self.airflow.metrics)
+        self.prometheus: Prometheus | None = None
+        if config.prometheus.enabled:
+            self.prometheus = Prometheus(
+                "prometheus",
+                PrometheusArgs(config=config.prometheus, context=context, ca=self.ca, targets=tuple(metrics_targets)),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        # --- end prometheus ---
 
         self.endpoints: dict[str, str] = {}
         if self.minio:
@@ -54,4 +76,7 @@ class Platform(pulumi.ComponentResource):
             self.endpoints["minioConsole"] = self.minio.console.url
         if self.airflow:
             self.endpoints["airflowApi"] = self.airflow.api.url + self.airflow.api.path
+        if self.prometheus:
+            self.endpoints["prometheus"] = self.prometheus.server.url
+            self.endpoints["alertmanager"] = self.prometheus.alertmanager.url
         self.register_outputs({"endpoints": self.endpoints, "caCertificate": self.ca.cert_pem})

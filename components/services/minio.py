@@ -126,10 +126,12 @@ class Minio(pulumi.ComponentResource):
         self.console = Endpoint(NAMESPACE, RELEASE, 9001, scheme="https")
         self.root_secret_name = "minio-root"
         self.server_labels = dict(SERVER_LABELS)
-        self.metrics = MetricsTarget(
-            "minio",
-            Endpoint(NAMESPACE, f"{RELEASE}", 9000, scheme="https", path="/minio/v2/metrics/cluster"),
-            pod_labels=dict(SERVER_LABELS),
+        self.metrics = (
+                MetricsTarget(
+                "minio",
+                Endpoint(NAMESPACE, f"{RELEASE}", 9000, scheme="https", path="/minio/v2/metrics/cluster"),
+                pod_labels=dict(SERVER_LABELS),
+            ),
         )
         self.ca_pem = args.ca.cert_pem
         self.register_outputs({"s3Endpoint": self.s3.url, "consoleEndpoint": self.console.url})

@@ -264,3 +264,17 @@ def test_local_stack_is_laptop_sized(stack_plans):
     assert values["scheduler"]["replicas"] == 1.0 and values["apiServer"]["replicas"] == 1.0
     assert values["postgres"]["persistence"] == {"storageClass": "standard", "size": "5Gi"}
     assert "external" not in values["database"], "the local cluster offers no managed Postgres"
+
+
+def test_prometheus_scrapes_the_statsd_exporter_it_is_admitted_to(stack_plans):
+    for plan in airflow_plans(stack_plans):
+        if not [r for r in plan.resources if r.type == "orbit:service:Prometheus"]:
+            continue
+        targets = plan.chart("prometheus").inputs["values"]["scrapeTargets"]
+        (target,) = [t for t in targets if t["job"] == "airflow"]
+        assert (target["namespace"], target["service"], target["port"], target["path"]) == ("orbit-airflow", "airflow-statsd", 9102, "/metrics")
+        exporter = plan.find("Deployment", "airflow-statsd", "orbit-airflow")
+        assert all(exporter["spec"]["template"]["metadata"]["labels"][k] == v for k, v in target["podLabels"].items())
+        statsd = plan.find("NetworkPolicy", "airflow-statsd-net", "orbit-airflow")["spec"]
+        scrapers = [p for rule in statsd["ingress"] for p in rule["from"] if "namespaceSelector" in p]
+        assert scrapers and scrapers[0]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] == "orbit-monitoring"
