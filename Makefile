@@ -11,7 +11,7 @@ BASE         ?= origin/main
 PYTEST_ARGS  ?=
 BIN          := $(VENV)/bin
 
-.PHONY: venv checkov-venv test test-fast render images up preview destroy clean help
+.PHONY: venv checkov-venv test test-fast render images up preview destroy verify clean help
 
 help:
 	@echo "make up STACK=<env>           deploy (pulumi up) with the policy pack; local file backend by default"
@@ -19,6 +19,7 @@ help:
 	@echo "make test                     every offline check"
 	@echo "make render STACK=<env> [OUT=dir]  write resources.json, manifests/, images.txt"
 	@echo "make images STACK=<env>       every image the stack deploys, for mirroring"
+	@echo "make verify STACK=<env>       live smoke checks against the deployed stack (kubernetes client)"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +56,10 @@ preview: venv
 
 destroy: venv
 	@VENV=$(VENV) tools/live.sh destroy $(STACK)
+
+# Live smoke checks of a deployed stack: workloads ready, each enabled service healthy.
+verify: venv
+	$(BIN)/python -m tools.verify --stack $(STACK)
 
 clean:
 	rm -rf build .pytest_cache
