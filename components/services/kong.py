@@ -140,7 +140,8 @@ class Kong(pulumi.ComponentResource):
         tls_secret = config.tls.existing_secret
         if tls_secret is None:
             tls_secret = GENERATED_TLS_SECRET
-            dns_names = ([config.hostname] if config.hostname else []) + service_dns_names(PROXY_SERVICE, NAMESPACE)
+            # localhost: the development certificate also serves `kubectl port-forward svc/kong-proxy`.
+            dns_names = ([config.hostname] if config.hostname else []) + service_dns_names(PROXY_SERVICE, NAMESPACE) + ["localhost"]
             dependencies.append(
                 args.ca.issue_secret(self, GENERATED_TLS_SECRET, dns_names=dns_names, context=context, namespace=namespace)
             )

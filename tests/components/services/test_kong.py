@@ -51,15 +51,36 @@ def test_consumers_section_holds_the_generated_credentials_and_acl_groups(stack_
         assert admin["jwt_secrets"][0]["secret"] == credentials["jwtSecret"]
 
 
+def _pod_port(plan, namespace, selector, target):
+    """The container port a Service's targetPort resolves to in the pods it selects."""
+    if isinstance(target, int):
+        return target
+    for obj in plan.objects:
+        spec = (obj.get("spec") or {}).get("template", {})
+        labels = spec.get("metadata", {}).get("labels", {})
+        if obj["metadata"].get("namespace") == namespace and selector.items() <= labels.items():
+            for container in spec["spec"]["containers"]:
+                for port in container.get("ports") or []:
+                    if port["name"] == target:
+                        return port["containerPort"]
+    raise AssertionError(f"no pod in {namespace} has port {target}")
+
+
 def test_every_route_points_at_a_service_and_port_another_chart_renders(stack_plans):
     for plan in kong_plans(stack_plans):
         routes = plan.chart("kong").inputs["values"]["routes"]
         assert routes, f"stack {plan.stack} routes nothing"
         for route in routes:
             upstream = route["upstream"]
-            service_name = upstream["host"].split(".")[0]
-            service = plan.find("Service", service_name, upstream["namespace"])
-            assert int(upstream["port"]) in {p["port"] for p in service["spec"]["ports"]}, route["name"]
+            service_name, namespace = upstream["host"].split(".")[:2]
+            assert namespace == upstream["namespace"]
+            service = plan.find("Service", service_name, namespace)
+            ports = {p["port"]: p for p in service["spec"]["ports"]}
+            assert int(upstream["port"]) in ports, route["name"]
+            # NetworkPolicies match the pod's port: the gateway's egress rule uses the Service
+            # port, so the two must be the same number.
+            target = ports[int(upstream["port"])].get("targetPort", int(upstream["port"]))
+            assert _pod_port(plan, namespace, service["spec"]["selector"], target) == int(upstream["port"]), route["name"]
 
 
 def test_minio_admits_the_gateway_proxy_to_its_routed_ports(stack_plans):
@@ -81,7 +102,7 @@ def test_proxy_certificate_and_upstream_ca_are_secrets(stack_plans):
     for plan in kong_plans(stack_plans):
         assert plan.named("orbit-gateway-kong-tls", SECRET).inputs["type"] == "kubernetes.io/tls"
         names = plan.named("kong-tls-csr").inputs["dnsNames"]
-        assert "kong-proxy.orbit-gateway.svc.cluster.local" in names
+        assert "kong-proxy.orbit-gateway.svc.cluster.local" in names and "localhost" in names
         assert "ca.crt" in plan.named("orbit-gateway-kong-upstream-ca", SECRET).inputs["stringData"]
         values = plan.chart("kong").inputs["values"]
         assert values["tls"] == {"existingSecret": "kong-tls"}
@@ -104,13 +125,31 @@ def test_namespace_is_the_gateway_namespace_and_restricted(stack_plans):
         assert plan.chart("kong").inputs["namespace"] == GATEWAY_PROXY.namespace
 
 
-def test_turning_kong_off_removes_the_gateway_and_its_admissions(tmp_path):
+def plan_with_kong(tmp_path, name: str, kong: dict | None) -> StackPlan:
+    """The local stack with its orbit:kong section replaced (None: Kong's defaults)."""
     stack = yaml.safe_load((ROOT / "stacks" / "Pulumi.local.yaml").read_text())
-    stack["config"]["orbit:kong"] = {"enabled": False}
-    (tmp_path / "Pulumi.nokong.yaml").write_text(yaml.safe_dump(stack))
-    result = capture_in_subprocess("nokong", tmp_path)
+    stack["config"].pop("orbit:kong")
+    if kong is not None:
+        stack["config"]["orbit:kong"] = kong
+    (tmp_path / f"Pulumi.{name}.yaml").write_text(yaml.safe_dump(stack))
+    result = capture_in_subprocess(name, tmp_path)
     assert result.returncode == 0, result.stderr
-    plan = StackPlan("nokong", [CapturedResource(**item) for item in json.loads(result.stdout)])
+    return StackPlan(name, [CapturedResource(**item) for item in json.loads(result.stdout)])
+
+
+def test_production_defaults_autoscale_and_keep_a_disruption_budget(tmp_path):
+    plan = plan_with_kong(tmp_path, "kongdefaults", None)
+    objects = plan.release("kong").objects
+    hpa = next(o for o in objects if o["kind"] == "HorizontalPodAutoscaler")
+    assert hpa["apiVersion"] == "autoscaling/v2" and hpa["spec"]["minReplicas"] >= 2
+    assert any(o["kind"] == "PodDisruptionBudget" for o in objects)
+    values = plan.chart("kong").inputs["values"]
+    # An existing cluster has no internal load-balancer annotations: ClusterIP unless configured.
+    assert values["proxy"]["service"]["type"] == "ClusterIP"
+
+
+def test_turning_kong_off_removes_the_gateway_and_its_admissions(tmp_path):
+    plan = plan_with_kong(tmp_path, "nokong", {"enabled": False})
     assert not [r for r in plan.resources if "kong" in r.name]
     assert not [r for r in plan.resources if r.name == "orbit-gateway"]
     [minio] = render_releases(plan.resources)
