@@ -233,6 +233,11 @@ _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a
 Hostname = Annotated[str, _matches(_HOSTNAME, "a lowercase DNS name such as gateway.corp.example")]
 
 
+def repeated(names: list[str]) -> list[str]:
+    """The names that occur more than once, sorted."""
+    return sorted({n for n in names if names.count(n) > 1})
+
+
 def kong_route_is_protected(name: str) -> bool:
     return any(name == p or name.startswith(f"{p}-") for p in KONG_PROTECTED_ROUTES)
 
@@ -303,8 +308,7 @@ class KongConfig(Model):
                     f"routes.{name}.auth is 'none', but the {name} route is never unauthenticated; "
                     f"allowed: {', '.join(KONG_AUTH_METHODS)}"
                 )
-        names = [c.name for c in self.consumers]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
+        duplicates = repeated([c.name for c in self.consumers])
         if duplicates:
             raise ValueError(f"consumer(s) {', '.join(duplicates)} are listed more than once")
         for consumer in self.consumers:

@@ -153,14 +153,16 @@ def elasticsearch_health_ok(status: int, body: dict[str, Any]) -> tuple[bool, st
     return body.get("status") in ("green", "yellow"), f"cluster status {body.get('status')}"
 
 
-def authenticated_route_paths(declarative: dict[str, Any]) -> list[str]:
-    """Paths of routes that carry an auth plugin, from Kong's declarative configuration."""
-    paths = []
+def authenticated_routes(declarative: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """(path, host or None) of every route that carries an auth plugin, from Kong's declarative config."""
+    found = []
     for service in declarative.get("services") or []:
         plugins = {p.get("name") for p in service.get("plugins") or []}
         if plugins & {"basic-auth", "key-auth", "jwt"}:
-            paths.extend(path for route in service.get("routes") or [] for path in route.get("paths") or [])
-    return paths
+            for route in service.get("routes") or []:
+                host = (route.get("hosts") or [None])[0]
+                found.extend((path, host) for path in route.get("paths") or [])
+    return found
 
 
 # --- talking to the cluster ------------------------------------------------------------------
@@ -332,15 +334,16 @@ def check_kong(cluster: Cluster) -> list[Result]:
         declarative = yaml.safe_load(cluster.secret_value(namespace, "kong-declarative", "kong.yaml"))
     except Exception as error:  # noqa: BLE001 - report, do not crash the other checks
         return results + [Result("kong routes", False, f"cannot read the declarative configuration: {error}")]
-    paths = authenticated_route_paths(declarative)
-    if not paths:
+    routes = authenticated_routes(declarative)
+    if not routes:
         return results + [Result("kong routes", True, "no authenticated routes to probe")]
-    path = paths[0]
-    status, headers, _ = cluster.http(namespace, 80, path)
-    location = headers.get("location", "")
+    path, host = routes[0]
+    headers = {"Host": host} if host else {}
+    status, answer, _ = cluster.http(namespace, 80, path, headers=headers)
+    location = answer.get("location", "")
     results.append(Result("kong redirect", status in (301, 302, 307, 308) and location.startswith("https://"),
                           f"http {path} answered {status} {location}".strip()))
-    status, _, _ = cluster.http(namespace, 443, path, tls=True)
+    status, _, _ = cluster.http(namespace, 443, path, tls=True, headers=headers)
     results.append(Result("kong auth", status == 401, f"https {path} without credentials answered {status}"))
     return results
 

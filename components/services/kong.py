@@ -18,7 +18,7 @@ import pulumi
 import yaml
 
 from components.charts import create_namespace, install_chart
-from components.config import KONG_AUTH_METHODS, KongConfig, KongConsumerConfig, kong_route_is_protected
+from components.config import KONG_AUTH_METHODS, KongConfig, KongConsumerConfig, kong_route_is_protected, repeated
 from components.context import PlatformContext
 from components.secrets import generated_password, kubernetes_secret
 from components.tls import PlatformCA, service_dns_names
@@ -85,7 +85,7 @@ class EffectiveRoute:
 def effective_routes(routes: tuple[Route, ...], config: KongConfig) -> tuple[EffectiveRoute, ...]:
     """Apply the stack's per-route overrides; refuse anything that would leave a protected route open."""
     names = [r.name for r in routes]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
+    duplicates = repeated(names)
     if duplicates:
         raise ValueError(f"gateway routes {', '.join(duplicates)} are published more than once")
     unknown = sorted(set(config.routes) - set(names))

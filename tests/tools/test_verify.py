@@ -113,9 +113,9 @@ def test_authenticated_route_paths_come_from_the_declarative_config():
     declarative = {"services": [
         {"plugins": [{"name": "basic-auth"}, {"name": "acl"}], "routes": [{"paths": ["/minio-console"]}]},
         {"plugins": [{"name": "rate-limiting"}], "routes": [{"paths": ["/public"]}]},
-        {"plugins": [{"name": "jwt"}], "routes": [{"paths": ["/airflow/api"]}]},
+        {"plugins": [{"name": "jwt"}], "routes": [{"paths": ["/airflow/api"], "hosts": ["gw.corp.example"]}]},
     ]}
-    assert verify.authenticated_route_paths(declarative) == ["/minio-console", "/airflow/api"]
+    assert verify.authenticated_routes(declarative) == [("/minio-console", None), ("/airflow/api", "gw.corp.example")]
 
 
 class FakeCluster:
