@@ -207,3 +207,16 @@ def test_consumer_groups_and_revision():
     one = (KongConsumerConfig(name="ops"),)
     assert consumers_revision(one) == consumers_revision(one)
     assert consumers_revision(one) != consumers_revision((KongConsumerConfig(name="ops", credentials=("key-auth",)),))
+
+
+def test_every_stack_runs_kong_db_less_with_the_admin_api_inside_the_pod(stack_plans):
+    for plan in kong_plans(stack_plans):
+        objects = plan.release("kong").objects
+        deployment = next(o for o in objects if o["kind"] == "Deployment")
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        assert env["KONG_DATABASE"] == "off" and env["KONG_ADMIN_LISTEN"].startswith("127.0.0.1:")
+        assert {p["containerPort"] for p in container["ports"]} == {8000, 8443, 8100}
+        exposed = {p["port"] for o in objects if o["kind"] == "Service" for p in o["spec"]["ports"]}
+        assert exposed == {80, 443, 8100}
+        assert not [o for o in plan.objects if o["kind"] == "ConfigMap" and o["metadata"].get("namespace") == "orbit-gateway"]
