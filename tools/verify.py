@@ -212,17 +212,19 @@ class Cluster:
         raw.settimeout(15)
         return forward, raw
 
-    def http(self, namespace: str, port: int, path: str, *, tls: bool = False, headers: dict[str, str] | None = None,
-             container_port: int | None = None) -> tuple[int, dict[str, str], bytes]:
+    def http(self, namespace: str, port: int, path: str, *, tls: bool | None = None,
+             headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+        """GET `path` from a pod behind the Service on `port`. tls=None: HTTPS, else plain HTTP."""
+        if tls is None:
+            try:
+                return self.http(namespace, port, path, tls=True, headers=headers)
+            except ssl.SSLError:
+                return self.http(namespace, port, path, tls=False, headers=headers)
         pod, target = self.pod_behind(namespace, port)
-        forward, raw = self.connect(namespace, pod, container_port or target)
+        forward, raw = self.connect(namespace, pod, target)
         try:
             if tls:
-                context = ssl.create_default_context()
-                # Reached through a port-forward, the pod's name is not the certificate's name.
-                context.check_hostname = False
-                context.verify_mode = ssl.CERT_NONE
-                raw = context.wrap_socket(raw, server_hostname="localhost")
+                raw = _unverified_tls().wrap_socket(raw, server_hostname="localhost")
             connection = http.client.HTTPConnection("localhost", timeout=15)
             connection.sock = raw
             connection.request("GET", path, headers=headers or {})
@@ -234,6 +236,15 @@ class Cluster:
     def secret_value(self, namespace: str, name: str, key: str) -> str:
         secret = self.core.read_namespaced_secret(name, namespace)
         return base64.b64decode(secret.data[key]).decode()
+
+
+def _unverified_tls() -> ssl.SSLContext:
+    # A health probe through a port-forward: the pod is reached as localhost, which is not the
+    # certificate's name, and the point is whether the service answers, not who it is.
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 def _pod_ready(pod) -> bool:
@@ -270,27 +281,27 @@ def check_workloads(cluster: Cluster, timeout: float, poll: float = 10) -> list[
 
 def check_minio(cluster: Cluster) -> list[Result]:
     namespace, port = SERVICES["minio"]
-    status, _, _ = cluster.http(namespace, port, "/minio/health/cluster", tls=True)
+    status, _, _ = cluster.http(namespace, port, "/minio/health/cluster")
     return [Result("minio health", status == 200, f"/minio/health/cluster answered {status}")]
 
 
 def check_kafka(cluster: Cluster) -> list[Result]:
     namespace, port = SERVICES["kafka"]
     pod, target = cluster.pod_behind(namespace, port)
-    forward, raw = cluster.connect(namespace, pod, target)
-    try:
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        sock = context.wrap_socket(raw, server_hostname="localhost")
-        sock.sendall(kafka_api_versions_request())
-        response = _read_frame(sock)
-    except (OSError, ssl.SSLError) as error:
-        return [Result("kafka broker", False, f"{pod}:{target}: {error}")]
-    finally:
-        forward.close()
-    ok, detail = kafka_api_versions_ok(response)
-    return [Result("kafka broker", ok, f"{pod}: {detail}")]
+    errors = []
+    # Orbit's brokers listen with SASL_SSL; a plaintext listener is tried second.
+    for tls in (True, False):
+        forward, raw = cluster.connect(namespace, pod, target)
+        try:
+            sock = _unverified_tls().wrap_socket(raw, server_hostname="localhost") if tls else raw
+            sock.sendall(kafka_api_versions_request())
+            ok, detail = kafka_api_versions_ok(_read_frame(sock))
+            return [Result("kafka broker", ok, f"{pod}:{target} ({'TLS' if tls else 'plaintext'}): {detail}")]
+        except (OSError, ssl.SSLError) as error:
+            errors.append(f"{'TLS' if tls else 'plaintext'}: {error}")
+        finally:
+            forward.close()
+    return [Result("kafka broker", False, f"{pod}:{target}: {'; '.join(errors)}")]
 
 
 def _read_frame(sock: socket.socket) -> bytes:
@@ -311,7 +322,7 @@ def _read_exactly(sock: socket.socket, count: int) -> bytes:
 
 def check_elasticsearch(cluster: Cluster) -> list[Result]:
     namespace, port = SERVICES["elasticsearch"]
-    status, _, body = cluster.http(namespace, port, "/_cluster/health", tls=True)
+    status, _, body = cluster.http(namespace, port, "/_cluster/health")
     ok, detail = elasticsearch_health_ok(status, _json(body))
     return [Result("elasticsearch health", ok, detail)]
 
@@ -328,7 +339,7 @@ def check_airflow(cluster: Cluster) -> list[Result]:
 
 def check_kong(cluster: Cluster) -> list[Result]:
     namespace, status_port = SERVICES["kong"]
-    status, _, _ = cluster.http(namespace, status_port, "/status/ready")
+    status, _, _ = cluster.http(namespace, status_port, "/status/ready", tls=False)
     results = [Result("kong ready", status == 200, f"/status/ready answered {status}")]
     try:
         declarative = yaml.safe_load(cluster.secret_value(namespace, "kong-declarative", "kong.yaml"))
@@ -339,7 +350,7 @@ def check_kong(cluster: Cluster) -> list[Result]:
         return results + [Result("kong routes", True, "no authenticated routes to probe")]
     path, host = routes[0]
     headers = {"Host": host} if host else {}
-    status, answer, _ = cluster.http(namespace, 80, path, headers=headers)
+    status, answer, _ = cluster.http(namespace, 80, path, tls=False, headers=headers)
     location = answer.get("location", "")
     results.append(Result("kong redirect", status in (301, 302, 307, 308) and location.startswith("https://"),
                           f"http {path} answered {status} {location}".strip()))

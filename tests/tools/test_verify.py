@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import socket
 import struct
+import threading
 from types import SimpleNamespace
 
 import pytest
@@ -156,3 +158,82 @@ def test_verify_the_local_stack_against_the_current_cluster():
     if os.environ.get("ORBIT_LIVE") != "1":
         pytest.skip("set ORBIT_LIVE=1 to run live checks against the current cluster")
     assert verify.main(["--stack", "local", "--timeout", "900"]) == 0
+
+
+# --- the port-forwarded HTTP client, against in-process servers ------------------------------
+
+class FakeForward:
+    def close(self):
+        pass
+
+
+def plain_http_server(sock: socket.socket, status: str, body: bytes = b"{}") -> None:
+    def serve():
+        try:
+            sock.recv(65536)
+            sock.sendall(f"HTTP/1.1 {status}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
+        finally:
+            sock.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+
+
+def cluster_with(servers):
+    """A verify.Cluster whose port-forwards lead to the given server functions, one per connection."""
+    cluster = verify.Cluster.__new__(verify.Cluster)
+    cluster.pod_behind = lambda namespace, port: ("pod-0", port)
+    queue = list(servers)
+
+    def connect(namespace, pod, port):
+        ours, theirs = socket.socketpair()
+        ours.settimeout(5)
+        queue.pop(0)(theirs)
+        return FakeForward(), ours
+
+    cluster.connect = connect
+    return cluster
+
+
+def test_http_falls_back_to_plain_when_the_service_does_not_speak_tls():
+    cluster = cluster_with([lambda s: plain_http_server(s, "400 Bad Request"),
+                            lambda s: plain_http_server(s, "200 OK", b'{"status": "green"}')])
+    status, _, body = cluster.http("orbit-logging", 9200, "/_cluster/health")
+    assert status == 200 and b"green" in body
+
+
+def test_kong_check_reports_ready_redirect_and_auth(monkeypatch):
+    declarative = "services:\n- plugins: [{name: key-auth}]\n  routes: [{paths: [/prometheus]}]\n"
+    cluster = cluster_with([
+        lambda s: plain_http_server(s, "200 OK"),
+        lambda s: plain_http_server(s, "308 Permanent Redirect\r\nLocation: https://localhost/prometheus"),
+    ])
+    calls = []
+    real_http = cluster.http
+
+    def http(namespace, port, path, *, tls=None, headers=None):
+        calls.append((port, path, tls))
+        if tls:
+            return 401, {}, b""
+        return real_http(namespace, port, path, tls=tls, headers=headers)
+
+    cluster.http = http
+    cluster.secret_value = lambda namespace, name, key: declarative
+    results = verify.check_kong(cluster)
+    assert [(r.check, r.ok) for r in results] == [("kong ready", True), ("kong redirect", True), ("kong auth", True)]
+    assert calls == [(8100, "/status/ready", False), (80, "/prometheus", False), (443, "/prometheus", True)]
+
+
+def test_pod_behind_picks_a_ready_pod_and_resolves_named_ports():
+    ns = SimpleNamespace
+    service = ns(spec=ns(selector={"app": "kong"}, ports=[ns(port=443, target_port="proxy-https")]))
+    unready = ns(metadata=ns(name="kong-a"), status=ns(conditions=[ns(type="Ready", status="False")]), spec=ns(containers=[]))
+    ready = ns(metadata=ns(name="kong-b"), status=ns(conditions=[ns(type="Ready", status="True")]),
+               spec=ns(containers=[ns(ports=[ns(name="proxy-https", container_port=8443)])]))
+    cluster = verify.Cluster.__new__(verify.Cluster)
+    cluster.core = ns(
+        list_namespaced_service=lambda namespace: ns(items=[service]),
+        list_namespaced_pod=lambda namespace, label_selector: ns(items=[unready, ready]) if label_selector == "app=kong" else ns(items=[]),
+    )
+    assert cluster.pod_behind("orbit-gateway", 443) == ("kong-b", 8443)
+    with pytest.raises(LookupError, match="no ready pod behind a Service on port 9092"):
+        cluster.pod_behind("orbit-gateway", 9092)
