@@ -117,6 +117,24 @@ def effective_routes(routes: tuple[Route, ...], config: KongConfig) -> tuple[Eff
     return tuple(result)
 
 
+def consumer_problems(routes: tuple[EffectiveRoute, ...], config: KongConfig) -> list[str]:
+    """Configurations that deploy but leave a route unusable or name a route that does not exist."""
+    problems = []
+    published = {r.route.name for r in routes}
+    for consumer in config.consumers:
+        unknown = sorted(set(consumer.routes) - published)
+        if unknown:
+            problems.append(f"orbit:kong consumer {consumer.name!r} names route(s) {', '.join(unknown)}, which no enabled service publishes")
+    for route in routes:
+        if route.auth == "none":
+            continue
+        users = [c.name for c in config.consumers
+                 if route.auth in c.credentials and (not c.routes or route.route.name in c.routes)]
+        if not users:
+            problems.append(f"route {route.route.name!r} needs {route.auth}, but no consumer has that credential and access to it")
+    return problems
+
+
 def consumer_groups(consumer: KongConsumerConfig) -> list[str]:
     """ACL groups: every route's ACL admits `routes:all` and `route:<its name>`."""
     return [f"route:{name}" for name in consumer.routes] if consumer.routes else [ALL_ROUTES_GROUP]
@@ -134,6 +152,8 @@ class Kong(pulumi.ComponentResource):
         facts = context.cluster.facts
         namespace = create_namespace(self, NAMESPACE, context)
         routes = effective_routes(args.routes, config)
+        for problem in consumer_problems(routes, config):
+            pulumi.log.warn(problem, self)
 
         # --- TLS: the certificate the proxy serves, and the CA its https upstreams must present.
         dependencies: list[pulumi.Resource] = []

@@ -8,7 +8,13 @@ import pytest
 import yaml
 
 from components.config import KongConfig, KongConsumerConfig
-from components.services.kong import consumer_groups, consumers_revision, effective_routes, proxy_service_values
+from components.services.kong import (
+    consumer_groups,
+    consumer_problems,
+    consumers_revision,
+    effective_routes,
+    proxy_service_values,
+)
 from components.wiring import GATEWAY_PROXY, Endpoint, Route
 from tests.conftest import ROOT, StackPlan, capture_in_subprocess
 from tools.plan import CapturedResource
@@ -220,3 +226,15 @@ def test_every_stack_runs_kong_db_less_with_the_admin_api_inside_the_pod(stack_p
         exposed = {p["port"] for o in objects if o["kind"] == "Service" for p in o["spec"]["ports"]}
         assert exposed == {80, 443, 8100}
         assert not [o for o in plan.objects if o["kind"] == "ConfigMap" and o["metadata"].get("namespace") == "orbit-gateway"]
+
+
+def test_unusable_routes_and_unknown_consumer_routes_are_reported():
+    config = kong_config(consumers=[{"name": "ops", "credentials": ["basic-auth"], "routes": ["minio-console", "kibana"]}])
+    routes = effective_routes((Route("minio-console", "/minio-console", CONSOLE),
+                               Route("minio-s3", "/s3", CONSOLE, auth="key-auth")), config)
+    problems = consumer_problems(routes, config)
+    assert problems == [
+        "orbit:kong consumer 'ops' names route(s) kibana, which no enabled service publishes",
+        "route 'minio-s3' needs key-auth, but no consumer has that credential and access to it",
+    ]
+    assert consumer_problems(routes, kong_config()) == []
