@@ -195,7 +195,9 @@ class Kong(pulumi.ComponentResource):
             "resources": config.resources.model_dump(),
             "proxy": {
                 "service": proxy_service_values(config, facts.internal_load_balancer_annotations),
-                "hosts": [config.hostname] if config.hostname else [],
+                # Routes answer to any Host: the hostname names the certificate and the URLs, and a
+                # port-forward or an in-cluster client must keep working.
+                "hosts": [],
             },
             "tls": {"existingSecret": tls_secret},
             "upstreamCA": {"existingSecret": UPSTREAM_CA_SECRET},
