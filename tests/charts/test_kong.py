@@ -101,9 +101,23 @@ def test_db_less_with_the_declarative_file_assembled_from_secrets():
 
 def test_declarative_config_is_never_in_a_configmap():
     objects = kong()
-    assert not find(objects, "ConfigMap")
-    texts = [str(o) for o in objects if o["kind"] != "Secret"]
-    assert not any("_format_version" in t for t in texts)
+    assert declarative(objects)["services"], "the declarative configuration lives in the Secret"
+    for obj in objects:
+        if obj["kind"] != "Secret":
+            text = str(obj)
+            assert "_format_version" not in text and "https_redirect_status_code" not in text, obj["metadata"]["name"]
+    [configmap] = find(objects, "ConfigMap")
+    assert set(configmap["data"]) == {"kong.conf"}
+
+
+def test_certificate_paths_come_from_kong_conf_not_env():
+    objects = kong()
+    conf = one(objects, "ConfigMap", "kong-conf")["data"]["kong.conf"]
+    assert "ssl_cert = /etc/kong/tls/tls.crt" in conf and "ssl_cert_key = /etc/kong/tls/tls.key" in conf
+    container = proxy_container(objects)
+    assert not [name for name in env_of(container) if "KEY" in name or "SECRET" in name or "PASSWORD" in name]
+    mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
+    assert mounts["/etc/kong/kong.conf"]["subPath"] == "kong.conf"
 
 
 def test_stale_pid_is_removed_before_start():

@@ -225,7 +225,9 @@ def test_every_stack_runs_kong_db_less_with_the_admin_api_inside_the_pod(stack_p
         assert {p["containerPort"] for p in container["ports"]} == {8000, 8443, 8100}
         exposed = {p["port"] for o in objects if o["kind"] == "Service" for p in o["spec"]["ports"]}
         assert exposed == {80, 443, 8100}
-        assert not [o for o in plan.objects if o["kind"] == "ConfigMap" and o["metadata"].get("namespace") == "orbit-gateway"]
+        configmaps = [o for o in objects if o["kind"] == "ConfigMap"]
+        assert [c["metadata"]["name"] for c in configmaps] == ["kong-conf"]
+        assert "_format_version" not in str(configmaps) and "consumers" not in str(configmaps)
 
 
 def test_unusable_routes_and_unknown_consumer_routes_are_reported():
