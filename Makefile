@@ -9,6 +9,7 @@ STACK        ?= local
 OUT          ?= build/render/$(STACK)
 BASE         ?= origin/main
 PYTEST_ARGS  ?=
+VERIFY_ARGS  ?=
 BIN          := $(VENV)/bin
 
 .PHONY: venv checkov-venv test test-fast render images up preview destroy verify clean help
@@ -19,7 +20,7 @@ help:
 	@echo "make test                     every offline check"
 	@echo "make render STACK=<env> [OUT=dir]  write resources.json, manifests/, images.txt"
 	@echo "make images STACK=<env>       every image the stack deploys, for mirroring"
-	@echo "make verify STACK=<env>       live smoke checks against the deployed stack (kubernetes client)"
+	@echo "make verify STACK=<env> [VERIFY_ARGS='--context x --timeout 900']  live smoke checks of a deployed stack"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -59,7 +60,7 @@ destroy: venv
 
 # Live smoke checks of a deployed stack: workloads ready, each enabled service healthy.
 verify: venv
-	$(BIN)/python -m tools.verify --stack $(STACK)
+	$(BIN)/python -m tools.verify --stack $(STACK) $(VERIFY_ARGS)
 
 clean:
 	rm -rf build .pytest_cache
