@@ -320,9 +320,10 @@ class AirflowConfig(Model):
         "needs no Kubernetes API rights) or KubernetesExecutor (a pod per task).",
     )
     image: AirflowImageConfig | None = Field(None, description="Custom image; default: the chart's pinned apache/airflow.")
-    public_url: str = Field(
-        "http://localhost:8000",
-        description="Scheme and host the gateway is reached at (no path); Airflow serves under <publicUrl>/airflow.",
+    public_url: str | None = Field(
+        None,
+        description="Scheme and host users reach Airflow at (no path); Airflow serves under <publicUrl>/airflow. "
+        "Default: https://<kong.hostname> when the gateway has one, else http://localhost:8080 (a port-forward).",
     )
     api_server: AirflowComponentConfig = AirflowComponentConfig()
     scheduler: AirflowComponentConfig = AirflowComponentConfig()
@@ -342,7 +343,7 @@ class AirflowConfig(Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> AirflowConfig:
-        if not _PUBLIC_URL.match(self.public_url):
+        if self.public_url is not None and not _PUBLIC_URL.match(self.public_url):
             raise ValueError(
                 f"publicUrl {self.public_url!r} must be a scheme and host without a path, such as https://data.corp.example"
             )
@@ -482,6 +483,106 @@ class PrometheusConfig(Model):
         write-ahead log runs out of space."""
         return self.retention_size or f"{max(1, _bytes(self.volume_size) * 8 // 10 // 2**20)}MB"
 
+# --- Kong ----------------------------------------------------------------------------------
+
+KONG_AUTH_METHODS = ("basic-auth", "key-auth", "jwt")
+# Routes into these upstreams expose operational data and silences; they are never anonymous.
+KONG_PROTECTED_ROUTES = ("prometheus", "alertmanager")
+_ROUTE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$")
+Hostname = Annotated[str, _matches(_HOSTNAME, "a lowercase DNS name such as gateway.corp.example")]
+
+
+def repeated(names: list[str]) -> list[str]:
+    """The names that occur more than once, sorted."""
+    return sorted({n for n in names if names.count(n) > 1})
+
+
+def kong_route_is_protected(name: str) -> bool:
+    return any(name == p or name.startswith(f"{p}-") for p in KONG_PROTECTED_ROUTES)
+
+
+class KongRouteConfig(Model):
+    """Per-route overrides of what the publishing service asked for."""
+
+    auth: Literal["basic-auth", "key-auth", "jwt", "none"] | None = Field(
+        None, description="Auth plugin; none = the upstream authenticates every request itself."
+    )
+    rate_limit_per_minute: int | None = Field(None, ge=1, le=1_000_000)
+    request_size_limit_mb: int | None = Field(None, ge=1, le=5120)
+
+
+class KongConsumerConfig(Model):
+    """A gateway client; its credentials are generated once and stored in Secret kong-consumer-<name>."""
+
+    name: DnsLabel
+    credentials: tuple[Literal["basic-auth", "key-auth", "jwt"], ...] = Field(KONG_AUTH_METHODS, min_length=1)
+    routes: tuple[DnsLabel, ...] = Field((), description="Routes this consumer may use; empty = every route.")
+
+
+class KongServiceConfig(Model):
+    type: Literal["LoadBalancer", "ClusterIP", "NodePort"] | None = Field(
+        None,
+        description="Proxy Service type; default: an internal LoadBalancer on clouds, ClusterIP on an existing cluster.",
+    )
+    public: bool = Field(False, description="Expose the LoadBalancer publicly (no internal annotations).")
+    annotations: dict[str, str] = Field({}, description="Extra Service annotations (e.g. your LB's internal annotation).")
+    load_balancer_source_ranges: tuple[str, ...] = ()
+
+
+class KongTlsConfig(Model):
+    existing_secret: DnsLabel | None = Field(
+        None, description="Secret in orbit-gateway with tls.crt and tls.key; default: a certificate from the platform CA."
+    )
+
+
+class KongAutoscalingConfig(Model):
+    enabled: bool = True
+    max_replicas: int = Field(6, ge=1, le=100)
+    target_cpu_utilization: int = Field(70, ge=10, le=100)
+
+
+class KongConfig(Model):
+    enabled: bool = True
+    replicas: int = Field(2, ge=1, le=100, description="Proxy pods; the HPA's minimum when autoscaling is on.")
+    autoscaling: KongAutoscalingConfig = KongAutoscalingConfig()
+    hostname: Hostname | None = Field(None, description="External DNS name of the gateway (certificate, URLs).")
+    service: KongServiceConfig = KongServiceConfig()
+    tls: KongTlsConfig = KongTlsConfig()
+    routes: dict[str, KongRouteConfig] = Field({}, description="Overrides per route name.")
+    consumers: tuple[KongConsumerConfig, ...] = (KongConsumerConfig(name="platform-admin"),)
+    rate_limit_per_minute: int = Field(1200, ge=1, le=1_000_000, description="Per proxy pod (policy local).")
+    request_size_limit_mb: int = Field(32, ge=1, le=5120)
+    resources: Resources = Resources(
+        requests=ComputeResources(cpu="250m", memory="512Mi"),
+        limits=ComputeResources(cpu="2", memory="1Gi"),
+    )
+
+    @model_validator(mode="after")
+    def _kong_rules(self) -> KongConfig:
+        for name, route in self.routes.items():
+            if not _ROUTE_NAME.match(name):
+                raise ValueError(f"routes key {name!r} is not a route name (a DNS label)")
+            if route.auth == "none" and kong_route_is_protected(name):
+                raise ValueError(
+                    f"routes.{name}.auth is 'none', but the {name} route is never unauthenticated; "
+                    f"allowed: {', '.join(KONG_AUTH_METHODS)}"
+                )
+        duplicates = repeated([c.name for c in self.consumers])
+        if duplicates:
+            raise ValueError(f"consumer(s) {', '.join(duplicates)} are listed more than once")
+        for consumer in self.consumers:
+            if len(set(consumer.credentials)) != len(consumer.credentials):
+                raise ValueError(f"consumer {consumer.name!r} lists a credential type more than once")
+        if self.autoscaling.enabled and self.autoscaling.max_replicas < self.replicas:
+            raise ValueError(
+                f"autoscaling.maxReplicas {self.autoscaling.max_replicas} is below replicas {self.replicas}; "
+                "allowed: at least replicas"
+            )
+        if self.service.public and self.service.type not in (None, "LoadBalancer"):
+            raise ValueError(f"service.public is true but service.type is {self.service.type!r}; allowed: LoadBalancer")
+        return self
+
 
 # --- the whole stack -------------------------------------------------------------------------
 
@@ -495,6 +596,21 @@ class StackConfig(Model):
     minio: MinioConfig = MinioConfig(servers=1)
     airflow: AirflowConfig = AirflowConfig()
     prometheus: PrometheusConfig = PrometheusConfig()
+    kong: KongConfig = KongConfig()
+
+    @model_validator(mode="after")
+    def _kong_service_fits_cluster(self) -> StackConfig:
+        # Orbit knows each cloud's internal-LB annotations, but not what an existing cluster's
+        # load balancer (MetalLB, kube-vip, ...) needs: a LoadBalancer there is public unless told.
+        service = self.kong.service
+        if (self.kong.enabled and self.cluster.provider == "existing" and service.type == "LoadBalancer"
+                and not service.public and not service.annotations):
+            raise ValueError(
+                "kong.service.type is 'LoadBalancer' on an existing cluster, where Orbit cannot make it internal; "
+                "set kong.service.annotations to your load balancer's internal annotations, or "
+                "kong.service.public: true to accept a public one, or use type ClusterIP or NodePort"
+            )
+        return self
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -558,6 +674,9 @@ __all__ = [
     "ComputeResources",
     "ConfigError",
     "ExistingClusterConfig",
+    "KongConfig",
+    "KongConsumerConfig",
+    "KongRouteConfig",
     "MinioConfig",
     "MinioUserConfig",
     "PrometheusConfig",

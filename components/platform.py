@@ -1,7 +1,8 @@
 """The platform: composes the services on a cluster and wires them to each other.
 
 All cross-service wiring (who may talk to whom, which buckets and users exist for whom, what
-Prometheus scrapes, what Kong routes) is computed here from the services' typed outputs.
+Prometheus scrapes, what Kong routes) is computed here from the services' typed outputs. A
+service that is switched off simply contributes nothing: no peers, routes, targets or connections.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from components.clusters import Cluster
 from components.config import StackConfig
 from components.context import PlatformContext
 from components.services import airflow
-from components.services.minio import Minio, MinioArgs
+from components.services import kong as kong_service
+from components.services.kong import Kong, KongArgs
+from components.services.minio import CONSOLE_PATH, Minio, MinioArgs
 from components.services.prometheus import Prometheus, PrometheusArgs
 from components.tls import PlatformCA
-from components.wiring import PROMETHEUS_SCRAPER, MetricsTarget
+from components.wiring import GATEWAY_PROXY, PROMETHEUS_SCRAPER
 
 
 class Platform(pulumi.ComponentResource):
@@ -27,48 +30,84 @@ class Platform(pulumi.ComponentResource):
             stack=pulumi.get_stack(),
             image_registry=config.image_registry,
         )
-        self.ca = PlatformCA(f"{name}-ca", config.environment, opts=pulumi.ResourceOptions(parent=self))
+        child = pulumi.ResourceOptions(parent=self)
+        self.ca = PlatformCA(f"{name}-ca", config.environment, opts=child)
 
-        # Services admit the scraper to their metrics ports only when there is one.
+        # Services admit the scraper and the gateway only when those exist.
         metrics_clients = (PROMETHEUS_SCRAPER,) if config.prometheus.enabled else ()
+        gateway_clients = (GATEWAY_PROXY,) if config.kong.enabled else ()
 
         # --- airflow: what Airflow asks of MinIO (log bucket, user, network access) ---
         airflow_minio = airflow.minio_requests(config.airflow) if config.airflow.enabled else {}
+        s3_clients = (airflow.CLIENT_PEER,) if config.airflow.enabled else ()
         # --- end airflow ---
 
         self.minio: Minio | None = None
         if config.minio.enabled:
-            self.minio = Minio("minio", MinioArgs(config=config.minio, context=context, ca=self.ca,
-                                                  metrics_clients=metrics_clients, **airflow_minio),
-                               opts=pulumi.ResourceOptions(parent=self))
+            console_url = f"https://{config.kong.hostname}{CONSOLE_PATH}" if config.kong.enabled and config.kong.hostname else None
+            self.minio = Minio(
+                "minio",
+                MinioArgs(
+                    config=config.minio,
+                    context=context,
+                    ca=self.ca,
+                    api_clients=gateway_clients + s3_clients,
+                    console_clients=gateway_clients,
+                    metrics_clients=metrics_clients,
+                    console_url=console_url,
+                    **airflow_minio,
+                ),
+                opts=child,
+            )
 
-        # --- airflow: metadata database from the cluster, task logs to MinIO; Kafka is wired by
-        # passing kafka=<Kafka component>.access once the Kafka component exists ---
+        # --- airflow: metadata database from the cluster, task logs to MinIO, UI behind the
+        # gateway; Kafka is wired by passing kafka=<Kafka component>.access ---
         self.airflow: airflow.Airflow | None = None
         if config.airflow.enabled:
-            logs = self.minio.s3_access(airflow.LOG_USER, config.airflow.logs_bucket) if self.minio else None
+            gateway_url = f"https://{config.kong.hostname}" if config.kong.enabled and config.kong.hostname else None
             self.airflow = airflow.Airflow(
                 "airflow",
-                airflow.AirflowArgs(config=config.airflow, context=context, postgres=cluster.postgres, logs=logs,
-                                    metrics_clients=metrics_clients),
-                opts=pulumi.ResourceOptions(parent=self),
+                airflow.AirflowArgs(
+                    config=config.airflow,
+                    context=context,
+                    postgres=cluster.postgres,
+                    logs=self.minio.s3_access(airflow.LOG_USER, config.airflow.logs_bucket) if self.minio else None,
+                    public_url=config.airflow.public_url or gateway_url,
+                    gateway_clients=gateway_clients,
+                    metrics_clients=metrics_clients,
+                ),
+                opts=child,
             )
         # --- end airflow ---
 
-        # --- prometheus: scrapes every metrics target the services above publish ---
-        metrics_targets: list[MetricsTarget] = []
-        if self.minio:
-            metrics_targets.extend(self.minio.metrics)
-        if self.airflow:
-            metrics_targets.extend(self.airflow.metrics)
+        services = [service for service in (self.minio, self.airflow) if service is not None]
+
         self.prometheus: Prometheus | None = None
         if config.prometheus.enabled:
+            targets = [target for service in services for target in service.metrics]
+            if config.kong.enabled:
+                targets.extend(kong_service.METRICS)
             self.prometheus = Prometheus(
                 "prometheus",
-                PrometheusArgs(config=config.prometheus, context=context, ca=self.ca, targets=tuple(metrics_targets)),
-                opts=pulumi.ResourceOptions(parent=self),
+                PrometheusArgs(
+                    config=config.prometheus,
+                    context=context,
+                    ca=self.ca,
+                    targets=tuple(targets),
+                    gateway_clients=gateway_clients,
+                ),
+                opts=child,
             )
-        # --- end prometheus ---
+            services.append(self.prometheus)
+
+        self.kong: Kong | None = None
+        if config.kong.enabled:
+            routes = tuple(route for service in services for route in service.routes)
+            self.kong = Kong(
+                "kong",
+                KongArgs(config=config.kong, context=context, ca=self.ca, routes=routes, metrics_clients=metrics_clients),
+                opts=child,
+            )
 
         self.endpoints: dict[str, str] = {}
         if self.minio:
@@ -79,4 +118,9 @@ class Platform(pulumi.ComponentResource):
         if self.prometheus:
             self.endpoints["prometheus"] = self.prometheus.server.url
             self.endpoints["alertmanager"] = self.prometheus.alertmanager.url
+        self.gateway_consumers: pulumi.Output | None = None
+        if self.kong:
+            self.endpoints["gateway"] = self.kong.proxy.url
+            self.endpoints.update({f"gateway:{route}": url for route, url in self.kong.urls.items()})
+            self.gateway_consumers = self.kong.credential_outputs()
         self.register_outputs({"endpoints": self.endpoints, "caCertificate": self.ca.cert_pem})

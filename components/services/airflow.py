@@ -58,7 +58,11 @@ STATSD_LABELS = {"app.kubernetes.io/instance": RELEASE, "app.kubernetes.io/compo
 
 # What the component publishes for the platform (gateway routes, Prometheus scrape jobs).
 API_ENDPOINT = Endpoint(NAMESPACE, f"{RELEASE}-api-server", API_PORT, path=ROUTE_PATH)
-ROUTES = (Route("airflow", ROUTE_PATH, API_ENDPOINT),)
+# Airflow authenticates every UI and API request itself (FAB login, then JWT bearer tokens); a
+# gateway auth plugin would consume the Authorization header the UI sends its own tokens in.
+ROUTES = (Route("airflow", ROUTE_PATH, API_ENDPOINT, auth="none"),)
+# Without a gateway hostname: a port-forward to the api-server (docs/install-local.md).
+DEFAULT_PUBLIC_URL = f"http://localhost:{API_PORT}"
 METRICS = (MetricsTarget("airflow", Endpoint(NAMESPACE, f"{RELEASE}-statsd", STATSD_METRICS_PORT, path="/metrics"), dict(STATSD_LABELS)),)
 
 
@@ -96,11 +100,11 @@ def kafka_credential(access: KafkaAccess) -> Credential:
 
 
 def minio_requests(config: AirflowConfig) -> dict[str, tuple]:
-    """What Airflow asks of MinIO (for MinioArgs): its log bucket, a user scoped to it, network access."""
+    """What Airflow asks of MinIO (for MinioArgs): its log bucket and a user scoped to it. MinIO
+    must also admit CLIENT_PEER to its S3 API."""
     return {
         "extra_buckets": (BucketConfig(name=config.logs_bucket),),
         "extra_users": (MinioUserConfig(name=LOG_USER, access="readwrite", buckets=(config.logs_bucket,)),),
-        "api_clients": (CLIENT_PEER,),
     }
 
 
@@ -114,6 +118,8 @@ class AirflowArgs:
     logs: S3Access | None = None
     # Kafka access; None renders no Kafka connection.
     kafka: KafkaAccess | None = None
+    # Scheme and host users reach Airflow at (the gateway); None = DEFAULT_PUBLIC_URL.
+    public_url: str | None = None
     gateway_clients: tuple[Peer, ...] = ()
     metrics_clients: tuple[Peer, ...] = ()
 
@@ -206,7 +212,7 @@ def chart_values(args: AirflowArgs) -> dict:
     celery = config.executor == "CeleryExecutor"
     values: dict = {
         "executor": config.executor,
-        "baseUrl": f"{config.public_url}{ROUTE_PATH}",
+        "baseUrl": f"{args.public_url or DEFAULT_PUBLIC_URL}{ROUTE_PATH}",
         "secrets": {"existingSecret": CORE_SECRET},
         "admin": {"enabled": True, "existingSecret": ADMIN_SECRET, "email": config.admin_email},
         "apiServer": _component(config.api_server),
