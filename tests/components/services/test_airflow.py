@@ -152,7 +152,7 @@ def test_without_airflow_minio_has_no_airflow_bucket_user_or_peer(tmp_path):
     assert not [r for r in resources if r["name"].startswith(("airflow", "orbit-airflow"))]
     minio = next(r for r in resources if r["name"] == "minio" and r["type"].endswith("Chart"))
     assert minio["inputs"]["values"]["provisioning"]["users"] == []
-    assert minio["inputs"]["values"]["networkPolicy"]["apiFrom"] == []
+    assert airflow.CLIENT_PEER.values() not in minio["inputs"]["values"]["networkPolicy"]["apiFrom"]
 
 
 def test_without_minio_airflow_keeps_its_logs_local(tmp_path):
@@ -240,7 +240,18 @@ def test_gateway_and_prometheus_peers_reach_the_chart():
     values = airflow.chart_values(_args(gateway_clients=(GATEWAY_PROXY,), metrics_clients=(PROMETHEUS_SCRAPER,)))
     assert values["networkPolicy"]["apiFrom"] == [GATEWAY_PROXY.values()]
     assert values["networkPolicy"]["metricsFrom"] == [PROMETHEUS_SCRAPER.values()]
-    assert values["baseUrl"] == "http://localhost:8000/airflow"
+    assert values["baseUrl"] == "http://localhost:8080/airflow", "no gateway hostname: a port-forward"
+    assert airflow.chart_values(_args(public_url="https://data.corp.example"))["baseUrl"] == "https://data.corp.example/airflow"
+
+
+def test_the_gateway_hostname_becomes_airflows_base_url_and_route(tmp_path):
+    resources = _plan(tmp_path, "  orbit:minio: { servers: 1 }\n  orbit:kong: { hostname: data.corp.example }\n")
+    chart = next(r for r in resources if r["name"] == "airflow" and r["type"].endswith("Chart"))
+    assert chart["inputs"]["values"]["baseUrl"] == "https://data.corp.example/airflow"
+    assert chart["inputs"]["values"]["networkPolicy"]["apiFrom"] == [GATEWAY_PROXY.values()]
+    kong = next(r for r in resources if r["name"] == "kong" and r["type"].endswith("Chart"))
+    (route,) = [r for r in kong["inputs"]["values"]["routes"] if r["name"] == "airflow"]
+    assert route["path"] == "/airflow" and route["auth"] == "none", "Airflow authenticates its own requests"
 
 
 def test_published_route_and_metrics_match_the_rendered_services():
