@@ -134,7 +134,8 @@ def capture(stack: str, stacks_dir: Path = STACKS_DIR) -> list[CapturedResource]
             fake = RESOURCE_FAKES.get(args.typ)
             if fake:
                 outputs.update(fake(args.name, args.inputs))
-            return [f"{args.name}-id", outputs]
+            # A fake may give the cloud's own ID format (vpc-..., /subscriptions/...).
+            return [outputs.pop("id", None) or f"{args.name}-id", outputs]
 
         def call(self, args: pulumi.runtime.MockCallArgs):
             fake = INVOKE_FAKES.get(args.token)
