@@ -138,3 +138,83 @@ INVOKE_FAKES.update(
         },
     }
 )
+
+
+# --- GCP ---------------------------------------------------------------------------------------
+
+GCP_PROJECT_NUMBER = fake_number("gcp-project", 12)
+
+
+def _gcp_project(inputs: dict[str, Any]) -> str:
+    return inputs.get("project") or "mock-project"
+
+
+def _gcp_ip(name: str, prefix: str = "10.200") -> str:
+    return f"{prefix}.{int(fake_digest(name, 2), 16)}.{int(fake_digest(name + ':ip', 2), 16) or 1}"
+
+
+def _gke_cluster(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    project, location, cluster = _gcp_project(inputs), inputs.get("location", "europe-west4"), inputs.get("name", name)
+    master = (inputs.get("privateClusterConfig") or {}).get("masterIpv4CidrBlock", "172.16.0.0/28")
+    private_endpoint = master.rsplit(".", 1)[0] + ".2"
+    public = not (inputs.get("privateClusterConfig") or {}).get("enablePrivateEndpoint", False)
+    return {
+        "id": f"projects/{project}/locations/{location}/clusters/{cluster}",
+        "endpoint": _gcp_ip(name, "34.90") if public else private_endpoint,
+        "masterAuth": {**(inputs.get("masterAuth") or {}), "clusterCaCertificate": _b64(_pem("CERTIFICATE", name))},
+        "selfLink": f"https://container.googleapis.com/v1/projects/{project}/locations/{location}/clusters/{cluster}",
+        "masterVersion": f"{inputs.get('minMasterVersion', '1.33')}.5-gke.1000000",
+    }
+
+
+RESOURCE_FAKES.update(
+    {
+        "gcp:kms/keyRing:KeyRing": lambda name, inputs: {
+            "id": f"projects/{_gcp_project(inputs)}/locations/{inputs.get('location')}/keyRings/{inputs.get('name', name)}"
+        },
+        "gcp:kms/cryptoKey:CryptoKey": lambda name, inputs: {"id": f"{inputs.get('keyRing')}/cryptoKeys/{inputs.get('name', name)}"},
+        "gcp:compute/network:Network": lambda name, inputs: {
+            "id": (network := f"projects/{_gcp_project(inputs)}/global/networks/{inputs.get('name', name)}"),
+            "selfLink": f"https://www.googleapis.com/compute/v1/{network}",
+        },
+        "gcp:compute/subnetwork:Subnetwork": lambda name, inputs: {
+            "id": (subnet := f"projects/{_gcp_project(inputs)}/regions/{inputs.get('region')}/subnetworks/{inputs.get('name', name)}"),
+            "selfLink": f"https://www.googleapis.com/compute/v1/{subnet}",
+            "gatewayAddress": inputs.get("ipCidrRange", "10.0.0.0/20").split("/")[0].rsplit(".", 1)[0] + ".1",
+        },
+        "gcp:compute/router:Router": lambda name, inputs: {
+            "id": f"projects/{_gcp_project(inputs)}/regions/{inputs.get('region')}/routers/{inputs.get('name', name)}"
+        },
+        "gcp:compute/globalAddress:GlobalAddress": lambda name, inputs: {"address": _gcp_ip(name, "10.210").rsplit(".", 1)[0] + ".0"},
+        "gcp:serviceaccount/account:Account": lambda name, inputs: {
+            "email": (email := f"{inputs.get('accountId', name)}@{_gcp_project(inputs)}.iam.gserviceaccount.com"),
+            "member": f"serviceAccount:{email}",
+            "uniqueId": fake_number(name, 21),
+        },
+        "gcp:projects/serviceIdentity:ServiceIdentity": lambda name, inputs: {
+            "email": (email := f"service-{GCP_PROJECT_NUMBER}@gcp-sa-{inputs.get('service', 'x').split('.')[0]}.iam.gserviceaccount.com"),
+            "member": f"serviceAccount:{email}",
+        },
+        "gcp:container/cluster:Cluster": _gke_cluster,
+        "gcp:container/nodePool:NodePool": lambda name, inputs: {
+            "id": f"{inputs.get('cluster')}/nodePools/{inputs.get('name', name)}",
+            "instanceGroupUrls": [],
+        },
+        "gcp:sql/databaseInstance:DatabaseInstance": lambda name, inputs: {
+            "privateIpAddress": _gcp_ip(name, "10.210"),
+            "connectionName": f"{_gcp_project(inputs)}:{inputs.get('region')}:{inputs.get('name', name)}",
+            "selfLink": f"https://sqladmin.googleapis.com/sql/v1beta4/projects/{_gcp_project(inputs)}/instances/{inputs.get('name', name)}",
+        },
+    }
+)
+
+INVOKE_FAKES.update(
+    {
+        "gcp:organizations/getProject:getProject": lambda args: {
+            "projectId": args.get("projectId", "mock-project"),
+            "number": GCP_PROJECT_NUMBER,
+            "name": args.get("projectId", "mock-project"),
+            "id": f"projects/{args.get('projectId', 'mock-project')}",
+        },
+    }
+)
