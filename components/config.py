@@ -433,6 +433,12 @@ _AZURE_DNS_ZONE_ID = re.compile(
 )
 
 
+_AZURE_VAULT_ID = re.compile(
+    r"^/subscriptions/[0-9a-f-]{36}/resourceGroups/[^/]+/providers/Microsoft\.KeyVault/vaults/[^/]+$", re.IGNORECASE
+)
+AZURE_POSTGRES_STORAGE_GB = (32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384)
+
+
 class AzureNetworkConfig(Model):
     mode: NetworkMode = "new"
     vnet_cidr: Cidr | None = Field(None, description="new mode: the VNet's range.")
@@ -444,6 +450,9 @@ class AzureNetworkConfig(Model):
     pods_cidr: Cidr = Field("10.244.0.0/16", description="Azure CNI overlay pod range (not routed in the VNet).")
     service_cidr: Cidr = Field("10.0.0.0/16", description="Kubernetes Service range.")
     dns_service_ip: str = Field("10.0.0.10", description="CoreDNS Service IP, inside serviceCidr.")
+    outbound_type: Literal["userAssignedNATGateway", "userDefinedRouting"] = Field(
+        "userAssignedNATGateway", description="Node egress: the subnet's NAT gateway, or your route table/firewall."
+    )
 
     @model_validator(mode="after")
     def _mode(self) -> AzureNetworkConfig:
@@ -485,6 +494,7 @@ class AzureClusterConfig(CloudClusterConfig):
     key_vault_key_id: str | None = Field(
         None, description="Versioned Key Vault key URL for secrets, disks and PostgreSQL; default: created."
     )
+    key_vault_id: str | None = Field(None, description="Resource ID of the vault holding keyVaultKeyId.")
     admin_group_object_ids: tuple[str, ...] = Field((), description="Entra ID groups that get cluster-admin.")
 
     _REGION = re.compile(r"^[a-z]+[a-z0-9]*$")
@@ -506,6 +516,17 @@ class AzureClusterConfig(CloudClusterConfig):
             raise ValueError(
                 f"keyVaultKeyId {self.key_vault_key_id!r} is not a versioned key URL such as "
                 "https://my-vault.vault.azure.net/keys/orbit/<32 hex version>"
+            )
+        if bool(self.key_vault_key_id) != bool(self.key_vault_id):
+            raise ValueError("keyVaultKeyId and keyVaultId go together: give both (your key and the vault holding it) or neither")
+        if self.key_vault_id and not _AZURE_VAULT_ID.match(self.key_vault_id):
+            raise ValueError(f"keyVaultId {self.key_vault_id!r} is not a Key Vault resource ID")
+        if self.network.mode == "new" and self.network.outbound_type != "userAssignedNATGateway":
+            raise ValueError("network.outboundType userDefinedRouting needs mode: existing (your route table); a new VNet uses a NAT gateway")
+        if self.postgres.storage_gb not in AZURE_POSTGRES_STORAGE_GB:
+            raise ValueError(
+                f"postgres.storageGb {self.postgres.storage_gb} is not a size Azure Database for PostgreSQL offers; "
+                f"allowed: {', '.join(map(str, AZURE_POSTGRES_STORAGE_GB))}"
             )
         bad = [g for g in self.admin_group_object_ids if not re.match(r"^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$", g)]
         if bad:

@@ -218,3 +218,149 @@ INVOKE_FAKES.update(
         },
     }
 )
+
+
+# --- Azure -------------------------------------------------------------------------------------
+
+
+def fake_uuid(name: str) -> str:
+    d = fake_digest(f"uuid:{name}", 32)
+    return f"{d[:8]}-{d[8:12]}-4{d[13:16]}-8{d[17:20]}-{d[20:32]}"
+
+
+AZURE_SUBSCRIPTION = fake_uuid("azure-subscription")
+AZURE_TENANT = fake_uuid("azure-tenant")
+
+
+def _azure_id(provider_path: str, name_key: str | None = None) -> ResourceFake:
+    """Fake for a resource group-scoped resource: its ARM ID and name (autonamed when not given)."""
+
+    def fake(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        resource = (inputs.get(name_key) if name_key else None) or f"{name}{fake_digest(name, 6)}"
+        group = inputs.get("resourceGroupName", "mock-rg")
+        return {
+            "id": f"/subscriptions/{AZURE_SUBSCRIPTION}/resourceGroups/{group}/providers/{provider_path}/{resource}",
+            "name": resource,
+        }
+
+    return fake
+
+
+def _azure_with(base: ResourceFake, extra: Callable[[str, dict[str, Any], dict[str, Any]], dict[str, Any]]) -> ResourceFake:
+    def fake(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        outputs = base(name, inputs)
+        return {**outputs, **extra(name, inputs, outputs)}
+
+    return fake
+
+
+def _identity_map(inputs: dict[str, Any]) -> dict[str, Any]:
+    """Inputs list user-assigned identity IDs; ARM answers with a map keyed by those IDs."""
+    identity = dict(inputs.get("identity") or {})
+    if isinstance(identity.get("userAssignedIdentities"), list):
+        identity["userAssignedIdentities"] = {
+            ref: {"principalId": fake_uuid(f"principal:{ref}"), "clientId": fake_uuid(f"client:{ref}")}
+            for ref in identity["userAssignedIdentities"]
+        }
+    return {"identity": identity} if identity else {}
+
+
+def _aks_kubeconfig(cluster: str, group: str) -> str:
+    server = f"https://{cluster}-{fake_digest(cluster, 8)}.privatelink.westeurope.azmk8s.io:443"
+    document = (
+        "apiVersion: v1\nkind: Config\n"
+        f"clusters:\n- name: {cluster}\n  cluster:\n    server: {server}\n"
+        f"    certificate-authority-data: {_b64(_pem('CERTIFICATE', cluster))}\n"
+        f"users:\n- name: clusterUser_{group}_{cluster}\n  user:\n    exec:\n      command: kubelogin\n"
+        f"contexts:\n- name: {cluster}\n  context: {{cluster: {cluster}, user: clusterUser_{group}_{cluster}}}\n"
+        f"current-context: {cluster}\n"
+    )
+    return _b64(document)
+
+
+RESOURCE_FAKES.update(
+    {
+        "azure-native:resources:ResourceGroup": lambda name, inputs: {
+            "id": f"/subscriptions/{AZURE_SUBSCRIPTION}/resourceGroups/{inputs.get('resourceGroupName', name)}",
+            "name": inputs.get("resourceGroupName", name),
+        },
+        "azure-native:keyvault:Vault": _azure_with(
+            _azure_id("Microsoft.KeyVault/vaults", "vaultName"),
+            lambda name, inputs, out: {"properties": {**(inputs.get("properties") or {}), "vaultUri": f"https://{out['name']}.vault.azure.net/"}},
+        ),
+        "azure-native:keyvault:Key": lambda name, inputs: {
+            "id": f"/subscriptions/{AZURE_SUBSCRIPTION}/resourceGroups/{inputs.get('resourceGroupName')}/providers/Microsoft.KeyVault/vaults/{inputs.get('vaultName')}/keys/{inputs.get('keyName', name)}",
+            "keyUri": (uri := f"https://{inputs.get('vaultName')}.vault.azure.net/keys/{inputs.get('keyName', name)}"),
+            "keyUriWithVersion": f"{uri}/{fake_digest(name, 32)}",
+        },
+        "azure-native:managedidentity:UserAssignedIdentity": _azure_with(
+            _azure_id("Microsoft.ManagedIdentity/userAssignedIdentities", "resourceName"),
+            lambda name, inputs, out: {"principalId": fake_uuid(f"principal:{name}"), "clientId": fake_uuid(f"client:{name}"), "tenantId": AZURE_TENANT},
+        ),
+        "azure-native:compute:DiskEncryptionSet": _azure_with(
+            _azure_id("Microsoft.Compute/diskEncryptionSets", "diskEncryptionSetName"),
+            lambda name, inputs, out: {"identity": {"type": "SystemAssigned", "principalId": fake_uuid(f"principal:{name}"), "tenantId": AZURE_TENANT}},
+        ),
+        "azure-native:authorization:RoleAssignment": lambda name, inputs: {
+            "id": f"{inputs.get('scope')}/providers/Microsoft.Authorization/roleAssignments/{fake_uuid(name)}",
+            "name": fake_uuid(name),
+        },
+        "azure-native:authorization:ManagementLockByScope": lambda name, inputs: {
+            "id": f"{inputs.get('scope')}/providers/Microsoft.Authorization/locks/{inputs.get('lockName', name)}",
+        },
+        "azure-native:network:PublicIPAddress": _azure_with(
+            _azure_id("Microsoft.Network/publicIPAddresses", "publicIpAddressName"),
+            lambda name, inputs, out: {"ipAddress": f"20.{int(fake_digest(name, 2), 16)}.{int(fake_digest(name + 'b', 2), 16)}.{int(fake_digest(name + 'c', 2), 16)}"},
+        ),
+        "azure-native:network:NatGateway": _azure_id("Microsoft.Network/natGateways", "natGatewayName"),
+        "azure-native:network:NetworkSecurityGroup": _azure_id("Microsoft.Network/networkSecurityGroups", "networkSecurityGroupName"),
+        "azure-native:network:VirtualNetwork": _azure_id("Microsoft.Network/virtualNetworks", "virtualNetworkName"),
+        "azure-native:network:Subnet": lambda name, inputs: {
+            "id": f"/subscriptions/{AZURE_SUBSCRIPTION}/resourceGroups/{inputs.get('resourceGroupName')}/providers/Microsoft.Network/virtualNetworks/{inputs.get('virtualNetworkName')}/subnets/{inputs.get('subnetName', name)}",
+            "name": inputs.get("subnetName", name),
+        },
+        "azure-native:privatedns:PrivateZone": _azure_id("Microsoft.Network/privateDnsZones", "privateZoneName"),
+        "azure-native:privatedns:VirtualNetworkLink": _azure_id("Microsoft.Network/privateDnsZones/virtualNetworkLinks", "virtualNetworkLinkName"),
+        "azure-native:operationalinsights:Workspace": _azure_with(
+            _azure_id("Microsoft.OperationalInsights/workspaces", "workspaceName"),
+            lambda name, inputs, out: {"customerId": fake_uuid(f"workspace:{name}")},
+        ),
+        "azure-native:monitor:DiagnosticSetting": lambda name, inputs: {
+            "id": f"{inputs.get('resourceUri')}/providers/Microsoft.Insights/diagnosticSettings/{inputs.get('name', name)}",
+        },
+        "azure-native:containerservice:ManagedCluster": _azure_with(
+            _azure_id("Microsoft.ContainerService/managedClusters", "resourceName"),
+            lambda name, inputs, out: {
+                "fqdn": f"{inputs.get('dnsPrefix', name)}-{fake_digest(name, 8)}.hcp.{inputs.get('location')}.azmk8s.io",
+                "privateFQDN": f"{inputs.get('dnsPrefix', name)}-{fake_digest(name, 8)}.privatelink.{inputs.get('location')}.azmk8s.io",
+                "oidcIssuerProfile": {
+                    "enabled": True,
+                    "issuerURL": f"https://{inputs.get('location')}.oic.prod-aks.azure.com/{AZURE_TENANT}/{fake_uuid(name)}/",
+                },
+                "provisioningState": "Succeeded",
+                **_identity_map(inputs),
+            },
+        ),
+        "azure-native:dbforpostgresql:Server": _azure_with(
+            _azure_id("Microsoft.DBforPostgreSQL/flexibleServers", "serverName"),
+            lambda name, inputs, out: {"fullyQualifiedDomainName": f"{out['name']}.postgres.database.azure.com", "state": "Ready", **_identity_map(inputs)},
+        ),
+        "azure-native:dbforpostgresql:Database": _azure_id("Microsoft.DBforPostgreSQL/flexibleServers/databases", "databaseName"),
+    }
+)
+
+INVOKE_FAKES.update(
+    {
+        "azure-native:authorization:getClientConfig": lambda args: {
+            "clientId": fake_uuid("azure-client"),
+            "objectId": fake_uuid("azure-object"),
+            "subscriptionId": AZURE_SUBSCRIPTION,
+            "tenantId": AZURE_TENANT,
+        },
+        "azure-native:containerservice:listManagedClusterUserCredentials": lambda args: {
+            "kubeconfigs": [
+                {"name": "clusterUser", "value": _aks_kubeconfig(args.get("resourceName", "aks"), args.get("resourceGroupName", "rg"))}
+            ],
+        },
+    }
+)
