@@ -35,6 +35,7 @@ ROLES = {
     "Key Vault Crypto Service Encryption User": "e147488a-f6f5-4113-8e2d-b22465e65bf6",
     "Network Contributor": "4d97b98b-1d4f-4787-a291-c67834d212e7",
     "Reader": "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+    "Azure Kubernetes Service RBAC Cluster Admin": "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
 }
 AUDIT_CATEGORIES = ["kube-audit-admin", "kube-apiserver", "kube-controller-manager", "guard"]
 # The Entra ID application every AKS cluster with managed Entra integration accepts tokens for.
@@ -50,7 +51,7 @@ class AzureCluster(CloudCluster):
         self._tags = cloud_tags(environment)
         self._cluster_name = cluster_name(environment)
         client = azure.authorization.get_client_config_output(opts=pulumi.InvokeOptions(parent=self))
-        self._tenant, self._subscription = client.tenant_id, client.subscription_id
+        self._tenant, self._subscription, self._deployer = client.tenant_id, client.subscription_id, client.object_id
         self.group = azure.resources.ResourceGroup(
             f"{name}-rg",
             resource_group_name=f"{self._cluster_name}-rg",
@@ -129,10 +130,16 @@ class AzureCluster(CloudCluster):
             opts=self._opts(depends_on=grants, ignore_changes=["agentPoolProfiles[*].count"]),
         )
         self._audit_logs()
+        # With Azure RBAC, whoever runs Pulumi needs a Kubernetes role to install the platform.
+        deployer_admin = self._grant(
+            "deployer-admin", self._deployer, "Azure Kubernetes Service RBAC Cluster Admin", self.aks.id, principal_type=None
+        )
         self.oidc_issuer = self.aks.oidc_issuer_profile.apply(lambda profile: profile.issuer_url)
 
         self.kubeconfig = self._kubeconfig()
-        self.provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.kubeconfig, opts=pulumi.ResourceOptions(parent=self))
+        self.provider = k8s.Provider(
+            f"{name}-k8s", kubeconfig=self.kubeconfig, opts=pulumi.ResourceOptions(parent=self, depends_on=[deployer_admin])
+        )
         default_storage_class(
             self,
             self.provider,
@@ -152,11 +159,13 @@ class AzureCluster(CloudCluster):
     def _opts(self, **kwargs) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, **kwargs)
 
-    def _grant(self, purpose: str, principal: pulumi.Input[str], role: str, scope: pulumi.Input[str]) -> azure.authorization.RoleAssignment:
+    def _grant(
+        self, purpose: str, principal: pulumi.Input[str], role: str, scope: pulumi.Input[str], principal_type: str | None = "ServicePrincipal"
+    ) -> azure.authorization.RoleAssignment:
         return azure.authorization.RoleAssignment(
             f"{self._name}-{purpose}",
             principal_id=principal,
-            principal_type="ServicePrincipal",
+            principal_type=principal_type,
             role_definition_id=pulumi.Output.concat(
                 "/subscriptions/", self._subscription, "/providers/Microsoft.Authorization/roleDefinitions/", ROLES[role]
             ),
