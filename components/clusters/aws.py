@@ -18,8 +18,6 @@ from components.clusters.common import (
     DATABASE_ADMIN,
     DATABASE_NAME,
     CloudCluster,
-    cloud_tags,
-    cluster_name,
     database_password,
     default_storage_class,
     exec_kubeconfig,
@@ -46,12 +44,9 @@ def subnet_layout(vpc_cidr: str) -> tuple[list[str], list[str]]:
 
 class AwsCluster(CloudCluster):
     def __init__(self, name: str, config: AwsClusterConfig, environment: str, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("orbit:cluster:Aws", name, None, opts)
-        self._name, self._config = name, config
-        self._tags = cloud_tags(environment)
-        self._cluster_name = cluster_name(environment)
-        self._aws = aws.Provider(f"{name}-aws", region=config.region, opts=pulumi.ResourceOptions(parent=self))
-        identity = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(provider=self._aws, parent=self))
+        super().__init__("Aws", name, config, environment, opts)
+        self._cloud_provider = aws.Provider(f"{name}-aws", region=config.region, opts=pulumi.ResourceOptions(parent=self))
+        identity = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(provider=self._cloud_provider, parent=self))
         self._account = identity.account_id
 
         key_arn = self._kms_key()
@@ -138,9 +133,6 @@ class AwsCluster(CloudCluster):
         )
         self.postgres = self._postgres(vpc_id, private_subnets, key_arn) if config.postgres.enabled else None
         self.register_outputs(self.cluster_outputs())
-
-    def _opts(self, **kwargs) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, provider=self._aws, **kwargs)
 
     # --- keys and network ------------------------------------------------------------------
 

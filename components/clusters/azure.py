@@ -20,8 +20,6 @@ from components.clusters.common import (
     DATABASE_ADMIN,
     DATABASE_NAME,
     CloudCluster,
-    cloud_tags,
-    cluster_name,
     database_password,
     default_storage_class,
     exec_kubeconfig,
@@ -46,10 +44,7 @@ INTERNAL_LB = {"service.beta.kubernetes.io/azure-load-balancer-internal": "true"
 
 class AzureCluster(CloudCluster):
     def __init__(self, name: str, config: AzureClusterConfig, environment: str, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("orbit:cluster:Azure", name, None, opts)
-        self._name, self._config = name, config
-        self._tags = cloud_tags(environment)
-        self._cluster_name = cluster_name(environment)
+        super().__init__("Azure", name, config, environment, opts)
         client = azure.authorization.get_client_config_output(opts=pulumi.InvokeOptions(parent=self))
         self._tenant, self._subscription, self._deployer = client.tenant_id, client.subscription_id, client.object_id
         self.group = azure.resources.ResourceGroup(
@@ -155,9 +150,6 @@ class AzureCluster(CloudCluster):
         )
         self.postgres = self._postgres(vault_id, key_url, postgres_subnet, postgres_zone) if config.postgres.enabled else None
         self.register_outputs(self.cluster_outputs())
-
-    def _opts(self, **kwargs) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, **kwargs)
 
     def _grant(
         self, purpose: str, principal: pulumi.Input[str], role: str, scope: pulumi.Input[str], principal_type: str | None = "ServicePrincipal"

@@ -10,7 +10,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.clusters import Cluster
-from components.config import PROJECT, NodePoolConfig
+from components.config import PROJECT
 from components.secrets import generated_password
 
 DATABASE_NAME = "airflow"
@@ -106,9 +106,21 @@ def pool_labels(pool: str) -> dict[str, str]:
 
 
 class CloudCluster(Cluster):
-    """A cluster Orbit created: adds the secret kubeconfig to the published outputs."""
+    """A cluster Orbit creates on a cloud: names, tags and the cloud provider its children use, and
+    the secret kubeconfig among the published outputs."""
 
     kubeconfig: pulumi.Output[str]
+
+    def __init__(self, kind: str, name: str, config, environment: str, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(f"orbit:cluster:{kind}", name, None, opts)
+        self._name, self._config = name, config
+        self._tags = cloud_tags(environment)
+        self._cluster_name = cluster_name(environment)
+        # An explicit cloud provider (region/project pinned from the stack file), or None for the default.
+        self._cloud_provider: pulumi.ProviderResource | None = None
+
+    def _opts(self, **kwargs) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, provider=self._cloud_provider, **kwargs)
 
     def cluster_outputs(self) -> dict[str, object]:
         outputs = {**super().cluster_outputs(), "kubeconfig": self.kubeconfig}
@@ -116,6 +128,3 @@ class CloudCluster(Cluster):
             outputs["postgresHost"] = self.postgres.host
         return outputs
 
-
-def node_pool_sizes(pool: NodePoolConfig) -> dict[str, int]:
-    return {"min": pool.min_size, "desired": pool.desired_size, "max": pool.max_size}

@@ -16,8 +16,6 @@ from components.clusters.common import (
     DATABASE_ADMIN,
     DATABASE_NAME,
     CloudCluster,
-    cloud_tags,
-    cluster_name,
     database_password,
     default_storage_class,
     exec_kubeconfig,
@@ -42,13 +40,10 @@ PODS_RANGE, SERVICES_RANGE = "pods", "services"
 
 class GcpCluster(CloudCluster):
     def __init__(self, name: str, config: GcpClusterConfig, environment: str, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("orbit:cluster:Gcp", name, None, opts)
-        self._name, self._config = name, config
-        self._labels = cloud_tags(environment)
-        self._cluster_name = cluster_name(environment)
-        self._gcp = gcp.Provider(f"{name}-gcp", project=config.project, region=config.region, opts=pulumi.ResourceOptions(parent=self))
+        super().__init__("Gcp", name, config, environment, opts)
+        self._cloud_provider = gcp.Provider(f"{name}-gcp", project=config.project, region=config.region, opts=pulumi.ResourceOptions(parent=self))
         project = gcp.organizations.get_project_output(
-            project_id=config.project, opts=pulumi.InvokeOptions(provider=self._gcp, parent=self)
+            project_id=config.project, opts=pulumi.InvokeOptions(provider=self._cloud_provider, parent=self)
         )
 
         key = self._kms_key()
@@ -101,7 +96,7 @@ class GcpCluster(CloudCluster):
             addons_config=gcp.container.ClusterAddonsConfigArgs(
                 gce_persistent_disk_csi_driver_config=gcp.container.ClusterAddonsConfigGcePersistentDiskCsiDriverConfigArgs(enabled=True),
             ),
-            resource_labels=self._labels,
+            resource_labels=self._tags,
             deletion_protection=True,
             opts=self._opts(depends_on=[*key_users, *([peering] if peering else [])]),
         )
@@ -134,9 +129,6 @@ class GcpCluster(CloudCluster):
         self.postgres = self._postgres(network, key, project.number, peering) if config.postgres.enabled else None
         self.register_outputs(self.cluster_outputs())
 
-    def _opts(self, **kwargs) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, provider=self._gcp, **kwargs)
-
     # --- keys ------------------------------------------------------------------------------
 
     def _kms_key(self) -> pulumi.Input[str]:
@@ -154,7 +146,7 @@ class GcpCluster(CloudCluster):
             key_ring=ring.id,
             purpose="ENCRYPT_DECRYPT",
             rotation_period="7776000s",  # 90 days
-            labels=self._labels,
+            labels=self._tags,
             opts=self._opts(protect=True),
         )
         return key.id
@@ -224,7 +216,7 @@ class GcpCluster(CloudCluster):
             address_type="INTERNAL",
             prefix_length=20,
             network=vpc.id,
-            labels=self._labels,
+            labels=self._tags,
             opts=self._opts(),
         )
         peering = gcp.servicenetworking.Connection(
@@ -273,7 +265,7 @@ class GcpCluster(CloudCluster):
             ),
             metadata={"disable-legacy-endpoints": "true"},
             labels=pool_labels(pool),
-            resource_labels=self._labels,
+            resource_labels=self._tags,
         )
 
     def _node_pool(self, pool: str, config: NodePoolConfig, account, key) -> gcp.container.NodePool:
@@ -341,7 +333,7 @@ class GcpCluster(CloudCluster):
                     gcp.sql.DatabaseInstanceSettingsDatabaseFlagArgs(name="log_connections", value="on"),
                     gcp.sql.DatabaseInstanceSettingsDatabaseFlagArgs(name="log_disconnections", value="on"),
                 ],
-                user_labels=self._labels,
+                user_labels=self._tags,
             ),
             opts=self._opts(protect=True, depends_on=[key_user, *([peering] if peering else [])]),
         )
