@@ -242,7 +242,6 @@ class AzureCluster(CloudCluster):
             location=region,
             sku=azure.network.PublicIPAddressSkuArgs(name="Standard", tier="Regional"),
             public_ip_allocation_method="Static",
-            zones=list(self._config.zones),
             tags=tags,
             opts=self._opts(),
         )
@@ -250,8 +249,8 @@ class AzureCluster(CloudCluster):
             f"{name}-nat",
             resource_group_name=group,
             location=region,
-            sku=azure.network.NatGatewaySkuArgs(name="StandardV2"),
-            zones=list(self._config.zones),
+            # Standard NAT gateways are zonal or regional; regional (no zone) serves all three zones.
+            sku=azure.network.NatGatewaySkuArgs(name="Standard"),
             public_ip_addresses=[azure.network.SubResourceArgs(id=nat_ip.id)],
             idle_timeout_in_minutes=10,
             tags=tags,
