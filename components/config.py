@@ -210,7 +210,12 @@ class EndpointConfig(Model):
     """The Kubernetes API endpoint. Private unless `public: true` with an explicit allow-list."""
 
     public: bool = False
-    allowed_cidrs: tuple[Cidr, ...] = ()
+    allowed_cidrs: tuple[Cidr, ...] = Field(
+        (), description="Who may reach the API: the public allow-list, or (EKS, GKE) extra networks such as a VPN for the private endpoint."
+    )
+    # Whether allowedCidrs means something for a private endpoint on this cloud (EKS: security-group
+    # rules; GKE: master authorized networks). AKS's private endpoint has no such list.
+    _ALLOW_LIST_WHEN_PRIVATE: ClassVar[bool] = False
 
     @model_validator(mode="after")
     def _public_needs_allow_list(self) -> EndpointConfig:
@@ -222,9 +227,15 @@ class EndpointConfig(Model):
         open_ranges = [c for c in self.allowed_cidrs if ipaddress.ip_network(c).prefixlen == 0]
         if open_ranges:
             raise ValueError(f"allowedCidrs contains {open_ranges[0]}, which is the whole internet; list specific ranges")
-        if self.allowed_cidrs and not self.public:
-            raise ValueError("allowedCidrs is set but public is false; the allow-list applies to a public endpoint only")
+        if self.allowed_cidrs and not self.public and not self._ALLOW_LIST_WHEN_PRIVATE:
+            raise ValueError("allowedCidrs is set but public is false; on this cloud the allow-list applies to a public endpoint only")
         return self
+
+
+class PrivateAllowListEndpointConfig(EndpointConfig):
+    """EKS and GKE: with a private endpoint, allowedCidrs admits extra private networks (VPN, peered VPCs)."""
+
+    _ALLOW_LIST_WHEN_PRIVATE: ClassVar[bool] = True
 
 
 class PostgresConfig(Model):
@@ -338,6 +349,7 @@ class AwsClusterConfig(CloudClusterConfig):
     """EKS in a new or existing VPC."""
 
     network: AwsNetworkConfig = AwsNetworkConfig(vpc_cidr="10.40.0.0/16")
+    endpoint: PrivateAllowListEndpointConfig = PrivateAllowListEndpointConfig()
     kms_key_arn: str | None = Field(None, description="Customer KMS key for secrets, disks and RDS; default: created.")
 
     _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")
@@ -402,6 +414,7 @@ class GcpClusterConfig(CloudClusterConfig):
     network: GcpNetworkConfig = GcpNetworkConfig(node_cidr="10.50.0.0/20", pods_cidr="10.52.0.0/14", services_cidr="10.56.0.0/20")
     kms_key_name: str | None = Field(None, description="projects/<p>/locations/<r>/keyRings/<k>/cryptoKeys/<c>; default: created.")
     release_channel: Literal["RAPID", "REGULAR", "STABLE"] = "REGULAR"
+    endpoint: PrivateAllowListEndpointConfig = PrivateAllowListEndpointConfig()
 
     _REGION = re.compile(r"^[a-z]+-[a-z]+[0-9]$")
     _REGION_EXAMPLE = "europe-west4"

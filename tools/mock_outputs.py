@@ -104,6 +104,9 @@ RESOURCE_FAKES.update(
         },
         "aws:ec2/natGateway:NatGateway": lambda name, inputs: _aws_id("nat", name),
         "aws:ec2/securityGroup:SecurityGroup": lambda name, inputs: {**_aws_id("sg", name), "arn": _aws_arn("ec2", f"security-group/{name}")},
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": lambda name, inputs: {
+            **_aws_id("sgr", name), "securityGroupRuleId": f"sgr-{fake_digest(name, 17)}",
+        },
         "aws:ec2/launchTemplate:LaunchTemplate": lambda name, inputs: {**_aws_id("lt", name), "latestVersion": 1},
         "aws:iam/role:Role": lambda name, inputs: {
             "name": (role := inputs.get("name") or f"{name}-{fake_digest(name, 7)}"),

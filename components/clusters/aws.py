@@ -87,6 +87,20 @@ class AwsCluster(CloudCluster):
             tags=self._tags,
             opts=self._opts(depends_on=[log_group]),
         )
+        if not endpoint.public:
+            # The private endpoint answers the nodes only; admit the networks the stack names (VPN, bastions).
+            for index, cidr in enumerate(endpoint.allowed_cidrs):
+                aws.vpc.SecurityGroupIngressRule(
+                    f"{name}-api-from-{index}",
+                    security_group_id=self.eks.vpc_config.cluster_security_group_id,
+                    ip_protocol="tcp",
+                    from_port=443,
+                    to_port=443,
+                    cidr_ipv4=cidr,
+                    description=f"Kubernetes API from {cidr} (orbit:cluster.aws.endpoint.allowedCidrs)",
+                    tags=self._tags,
+                    opts=self._opts(),
+                )
         oidc = aws.iam.OpenIdConnectProvider(
             f"{name}-oidc",
             url=self.eks.identities.apply(lambda ids: ids[0].oidcs[0].issuer),

@@ -168,6 +168,12 @@ def test_only_the_chosen_providers_section_is_allowed(cloud):
     assert f"the '{cloud}' section is missing" in str(pytest.raises(ConfigError, parse_stack_config, raw).value)
 
 
+@pytest.mark.parametrize("cloud", ["aws", "gcp"])
+def test_private_endpoint_may_admit_extra_networks_on_eks_and_gke(cloud):
+    config = getattr(parse_stack_config(stack(cloud, {"endpoint": {"allowedCidrs": ["10.100.0.0/16"]}})).cluster, cloud)
+    assert config.endpoint.public is False and config.endpoint.allowed_cidrs == ("10.100.0.0/16",)
+
+
 def test_public_endpoint_with_an_allow_list_is_accepted():
     config = parse_stack_config(stack("aws", {"endpoint": {"public": True, "allowedCidrs": ["203.0.113.0/24"]}})).cluster.aws
     assert config.endpoint.allowed_cidrs == ("203.0.113.0/24",)

@@ -49,11 +49,12 @@ def storage_class(plan: StackPlan, name: str) -> dict:
     return sc
 
 
-def stack_with_network(source: str, network: dict, tmp_path: Path) -> StackPlan:
-    """Run stacks/Pulumi.<source>.yaml with its cluster network replaced by `network`."""
+def stack_with_network(source: str, network: dict, tmp_path: Path, **changes) -> StackPlan:
+    """Run stacks/Pulumi.<source>.yaml with its cluster network replaced by `network` (and other
+    keys of the cluster section by `changes`)."""
     document = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{source}.yaml").read_text())
     cluster = document["config"]["orbit:cluster"]
-    cluster[cluster["provider"]]["network"] = network
+    cluster[cluster["provider"]].update(network=network, **changes)
     name = f"{source}-own-network"
     (tmp_path / f"Pulumi.{name}.yaml").write_text(yaml.safe_dump(document))
     result = capture_in_subprocess(name, tmp_path)

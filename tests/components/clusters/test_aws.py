@@ -92,7 +92,10 @@ def test_everything_taggable_is_tagged(plan):
 
 def test_customers_own_vpc_is_used_and_no_network_is_created(tmp_path):
     own = stack_with_network(
-        STACK, {"mode": "existing", "vpcId": "vpc-0a1b2c3d4e5f60718", "privateSubnetIds": OWN_SUBNETS}, tmp_path
+        STACK,
+        {"mode": "existing", "vpcId": "vpc-0a1b2c3d4e5f60718", "privateSubnetIds": OWN_SUBNETS},
+        tmp_path,
+        endpoint={"public": False, "allowedCidrs": ["10.100.0.0/16"]},
     )
     for kind in ("Vpc", "Subnet", "NatGateway", "InternetGateway", "RouteTable"):
         assert not [r for r in own.resources if r.type.startswith("aws:ec2/") and r.type.endswith(f":{kind}")], kind
@@ -101,3 +104,11 @@ def test_customers_own_vpc_is_used_and_no_network_is_created(tmp_path):
         assert group.inputs["subnetIds"] == OWN_SUBNETS
     assert own.named("cluster-postgres", "aws:rds/subnetGroup:SubnetGroup").inputs["subnetIds"] == OWN_SUBNETS
     assert own.named("cluster-postgres", "aws:ec2/securityGroup:SecurityGroup").inputs["vpcId"] == "vpc-0a1b2c3d4e5f60718"
+    # The corporate VPN range reaches the private endpoint through the cluster security group.
+    (rule,) = own.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    assert rule.inputs["cidrIpv4"] == "10.100.0.0/16" and rule.inputs["fromPort"] == 443
+    assert own.named("cluster-eks").inputs["vpcConfig"]["endpointPublicAccess"] is False
+
+
+def test_no_api_rule_is_created_without_allowed_cidrs(plan):
+    assert not plan.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")

@@ -104,7 +104,7 @@ def test_labels_on_everything_labelled(plan):
 
 
 def test_customers_own_vpc_is_used_and_no_network_is_created(tmp_path):
-    own = stack_with_network(STACK, OWN, tmp_path)
+    own = stack_with_network(STACK, OWN, tmp_path, endpoint={"allowedCidrs": ["10.100.0.0/16"]})
     for kind in ("compute/network:Network", "compute/subnetwork:Subnetwork", "compute/routerNat:RouterNat",
                  "servicenetworking/connection:Connection"):
         assert not own.of_type(f"gcp:{kind}"), kind
@@ -113,3 +113,6 @@ def test_customers_own_vpc_is_used_and_no_network_is_created(tmp_path):
     assert cluster["ipAllocationPolicy"] == {"clusterSecondaryRangeName": "orbit-pods", "servicesSecondaryRangeName": "orbit-services"}
     sql = own.named("cluster-postgres", "gcp:sql/databaseInstance:DatabaseInstance").inputs
     assert sql["settings"]["ipConfiguration"]["privateNetwork"] == OWN["networkId"]
+    # With a private endpoint the allow-list becomes the master authorized networks (the VPN range).
+    assert cluster["privateClusterConfig"]["enablePrivateEndpoint"] is True
+    assert [b["cidrBlock"] for b in cluster["masterAuthorizedNetworksConfig"]["cidrBlocks"]] == ["10.100.0.0/16"]
