@@ -182,7 +182,9 @@ class AzureCluster(CloudCluster):
                 enable_soft_delete=True,
                 soft_delete_retention_in_days=90,
                 enable_purge_protection=True,
-                network_acls=azure.keyvault.NetworkRuleSetArgs(default_action="Deny", bypass="AzureServices"),
+                # AKS's KMS plugin cannot pass a Key Vault firewall unless the API server is VNet-integrated
+                # (and a private vault needs that too), so access is guarded by Entra ID RBAC alone.
+                network_acls=azure.keyvault.NetworkRuleSetArgs(default_action="Allow", bypass="AzureServices"),
             ),
             tags=self._tags,
             opts=self._opts(protect=True),
