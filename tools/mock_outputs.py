@@ -120,6 +120,10 @@ RESOURCE_FAKES.update(
         "aws:eks/cluster:Cluster": _eks_cluster,
         "aws:eks/nodeGroup:NodeGroup": lambda name, inputs: {"arn": _aws_arn("eks", f"nodegroup/{name}"), "status": "ACTIVE"},
         "aws:eks/addon:Addon": lambda name, inputs: {"arn": _aws_arn("eks", f"addon/{inputs.get('addonName', name)}"), "addonVersion": "v1.0.0-eksbuild.1"},
+        "aws:iam/rolePolicy:RolePolicy": lambda name, inputs: {"id": f"{inputs.get('role')}:{name}", "name": name},
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment": lambda name, inputs: {
+            "id": f"{inputs.get('role')}-{fake_digest(name, 20)}",
+        },
         "aws:rds/subnetGroup:SubnetGroup": lambda name, inputs: {"arn": _aws_arn("rds", f"subgrp:{inputs.get('name', name)}")},
         "aws:rds/parameterGroup:ParameterGroup": lambda name, inputs: {"name": inputs.get("name") or f"{name}-{fake_digest(name, 7)}"},
         "aws:rds/instance:Instance": lambda name, inputs: {
@@ -199,6 +203,27 @@ RESOURCE_FAKES.update(
             "member": f"serviceAccount:{email}",
         },
         "gcp:container/cluster:Cluster": _gke_cluster,
+        "gcp:compute/routerNat:RouterNat": lambda name, inputs: {
+            "id": f"{_gcp_project(inputs)}/{inputs.get('region')}/{inputs.get('router')}/{inputs.get('name', name)}"
+        },
+        "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": lambda name, inputs: {
+            "id": f"{inputs.get('cryptoKeyId')}/{inputs.get('role')}/{inputs.get('member')}",
+            "etag": f"BwY{fake_digest(name, 9)}=",
+        },
+        "gcp:projects/iAMMember:IAMMember": lambda name, inputs: {
+            "id": f"{inputs.get('project')}/{inputs.get('role')}/{inputs.get('member')}",
+            "etag": f"BwY{fake_digest(name, 9)}=",
+        },
+        "gcp:servicenetworking/connection:Connection": lambda name, inputs: {
+            "id": f"{inputs.get('network')}:{inputs.get('service')}",
+            "peering": "servicenetworking-googleapis-com",
+        },
+        "gcp:sql/database:Database": lambda name, inputs: {
+            "id": f"projects/{_gcp_project(inputs)}/instances/{inputs.get('instance')}/databases/{inputs.get('name', name)}",
+            "charset": "UTF8",
+            "collation": "en_US.UTF8",
+        },
+        "gcp:sql/user:User": lambda name, inputs: {"id": f"{inputs.get('name', name)}//{inputs.get('instance')}"},
         "gcp:container/nodePool:NodePool": lambda name, inputs: {
             "id": f"{inputs.get('cluster')}/nodePools/{inputs.get('name', name)}",
             "instanceGroupUrls": [],
