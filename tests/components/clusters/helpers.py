@@ -68,3 +68,10 @@ def protected(plan: StackPlan, *types: str) -> list[CapturedResource]:
     for resource in found:
         assert resource.protect, f"{resource.type} {resource.name} is not protected"
     return found
+
+
+def load_balancer_annotations(plan: StackPlan) -> dict:
+    """The annotations of the platform's LoadBalancer Service (Kong's proxy): they come from the
+    cluster's facts.internal_load_balancer_annotations."""
+    (service,) = [o for o in plan.objects if o["kind"] == "Service" and o["spec"].get("type") == "LoadBalancer"]
+    return service["metadata"].get("annotations") or {}

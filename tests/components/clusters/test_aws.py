@@ -6,7 +6,14 @@ import json
 
 import pytest
 
-from tests.components.clusters.helpers import assert_tagged, exec_user, protected, stack_with_network, storage_class
+from tests.components.clusters.helpers import (
+    assert_tagged,
+    exec_user,
+    load_balancer_annotations,
+    protected,
+    stack_with_network,
+    storage_class,
+)
 
 STACK = "aws-prod"
 OWN_SUBNETS = ["subnet-0a1b2c3d4e5f60711", "subnet-0a1b2c3d4e5f60712", "subnet-0a1b2c3d4e5f60713"]
@@ -112,3 +119,9 @@ def test_customers_own_vpc_is_used_and_no_network_is_created(tmp_path):
 
 def test_no_api_rule_is_created_without_allowed_cidrs(plan):
     assert not plan.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+
+
+def test_load_balancers_are_internal(plan):
+    annotations = load_balancer_annotations(plan)
+    for key, value in {"service.beta.kubernetes.io/aws-load-balancer-type": "nlb", "service.beta.kubernetes.io/aws-load-balancer-internal": "true"}.items():
+        assert annotations.get(key) == value, key

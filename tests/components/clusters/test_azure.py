@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.components.clusters.helpers import assert_tagged, exec_user, protected, stack_with_network, storage_class
+from tests.components.clusters.helpers import (
+    assert_tagged,
+    exec_user,
+    load_balancer_annotations,
+    protected,
+    stack_with_network,
+    storage_class,
+)
 
 STACK = "azure-prod"
 NET = "/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/corp-net/providers/Microsoft.Network"
@@ -110,3 +117,9 @@ def test_customers_own_vnet_is_used_and_no_network_is_created(tmp_path):
     assert server["network"]["privateDnsZoneArmResourceId"] == OWN["postgresDnsZoneId"]
     grants = [g.inputs for g in own.of_type("azure-native:authorization:RoleAssignment")]
     assert any(g["scope"] == OWN["nodeSubnetId"] for g in grants), "the cluster identity needs Network Contributor on the subnet"
+
+
+def test_load_balancers_are_internal(plan):
+    annotations = load_balancer_annotations(plan)
+    for key, value in {"service.beta.kubernetes.io/azure-load-balancer-internal": "true"}.items():
+        assert annotations.get(key) == value, key

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.components.clusters.helpers import assert_tagged, exec_user, protected, stack_with_network, storage_class
+from tests.components.clusters.helpers import (
+    assert_tagged,
+    exec_user,
+    load_balancer_annotations,
+    protected,
+    stack_with_network,
+    storage_class,
+)
 
 STACK = "gcp-prod"
 OWN = {
@@ -116,3 +123,9 @@ def test_customers_own_vpc_is_used_and_no_network_is_created(tmp_path):
     # With a private endpoint the allow-list becomes the master authorized networks (the VPN range).
     assert cluster["privateClusterConfig"]["enablePrivateEndpoint"] is True
     assert [b["cidrBlock"] for b in cluster["masterAuthorizedNetworksConfig"]["cidrBlocks"]] == ["10.100.0.0/16"]
+
+
+def test_load_balancers_are_internal(plan):
+    annotations = load_balancer_annotations(plan)
+    for key, value in {"networking.gke.io/load-balancer-type": "Internal"}.items():
+        assert annotations.get(key) == value, key
