@@ -8,6 +8,7 @@ import copy
 import pytest
 
 from components.config import KUBERNETES_VERSIONS, ConfigError, parse_stack_config
+from tests.dotted import DELETE, set_path
 
 POOLS = {
     "system": {"instanceType": "m6i.large", "minSize": 3, "desiredSize": 3, "maxSize": 6},
@@ -50,18 +51,8 @@ def stack(cloud: str, changes: dict | None = None) -> dict:
     """A valid stack on `cloud` with dotted-path `changes` applied to its cluster section."""
     section = copy.deepcopy(CLUSTERS[cloud])
     for path, value in (changes or {}).items():
-        *parents, last = path.split(".")
-        node = section
-        for key in parents:
-            node = node.setdefault(key, {})
-        if value is DELETE:
-            node.pop(last, None)
-        else:
-            node[last] = value
+        set_path(section, path, value)
     return {"environment": "prod", "cluster": {"provider": cloud, cloud: section}}
-
-
-DELETE = object()
 
 BAD = [
     # (cloud, changes, fragments expected in the message)

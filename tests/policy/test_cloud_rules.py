@@ -9,6 +9,7 @@ import pytest
 
 from policy import rules
 from policy.rules import Resource
+from tests.dotted import DELETE, set_path
 
 EXEC_KUBECONFIG = json.dumps(
     {"users": [{"name": "u", "user": {"exec": {"command": "aws", "args": ["eks", "get-token"]}}}], "clusters": []}
@@ -98,20 +99,7 @@ def test_the_good_set_passes_every_cloud_rule():
 
 
 def _set(path: str, value):
-    def mutate(inputs):
-        *parents, last = path.split(".")
-        node = inputs
-        for key in parents:
-            node = node[int(key)] if isinstance(node, list) else node.setdefault(key, {})
-        if value is DELETE:
-            node.pop(last, None)
-        else:
-            node[last] = value
-
-    return mutate
-
-
-DELETE = object()
+    return lambda inputs: set_path(inputs, path, value)
 
 BAD = [
     # (rule, resource, path, value, fragment of the message)
