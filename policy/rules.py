@@ -412,6 +412,354 @@ def namespaces_retained(resources):
             yield Violation("namespaces-retained", resource.subject, "is not retainOnDelete")
 
 
+# --- cloud resource rules (EKS, GKE, AKS and what they run on) --------------------------------
+# Inputs are camelCase exactly as Pulumi sees them (mocks and CrossGuard alike). Each rule checks
+# every resource type on every cloud that can break it, so a new cloud resource Orbit starts using
+# must be added here too.
+
+EKS = "aws:eks/cluster:Cluster"
+EKS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+RDS_INSTANCE = "aws:rds/instance:Instance"
+RDS_CLUSTER = "aws:rds/cluster:Cluster"
+GKE = "gcp:container/cluster:Cluster"
+GKE_NODE_POOL = "gcp:container/nodePool:NodePool"
+CLOUD_SQL = "gcp:sql/databaseInstance:DatabaseInstance"
+AKS = "azure-native:containerservice:ManagedCluster"
+AKS_AGENT_POOL = "azure-native:containerservice:AgentPool"
+AZURE_POSTGRES = "azure-native:dbforpostgresql:Server"
+AZURE_LOCKS = ("azure-native:authorization:ManagementLockByScope", "azure-native:authorization:ManagementLockAtResourceLevel")
+STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
+KEY_TYPES = (
+    "aws:kms/key:Key",
+    "gcp:kms/keyRing:KeyRing",
+    "gcp:kms/cryptoKey:CryptoKey",
+    "azure-native:keyvault:Vault",
+    "azure-native:keyvault:Key",
+    "azure-native:compute:DiskEncryptionSet",
+)
+STATIC_CREDENTIAL_TYPES = {
+    "aws:iam/accessKey:AccessKey": "an IAM access key",
+    "aws:iam/userLoginProfile:UserLoginProfile": "an IAM user password",
+    "gcp:serviceaccount/key:Key": "a service-account key",
+    "gcp:apikeys/key:Key": "an API key",
+    "azuread:index/applicationPassword:ApplicationPassword": "an application client secret",
+    "azuread:index/servicePrincipalPassword:ServicePrincipalPassword": "a service principal client secret",
+}
+OPEN_RANGES = {"0.0.0.0/0", "::/0", "*", "Internet", "Any", "any"}
+# Mark on a cloud resource (tag/label key or GCP target tag), or annotation on a Service, that
+# declares an explicitly public load balancer: the one place open ingress is allowed.
+PUBLIC_LB_MARK = "orbit-public-load-balancer"
+PUBLIC_LB_ANNOTATION = "orbit.dev/public-load-balancer"
+STORAGE_CLASS_ENCRYPTION = {
+    "ebs.csi.aws.com": ("encrypted", "true"),
+    "pd.csi.storage.gke.io": ("disk-encryption-kms-key", None),
+    "disk.csi.azure.com": ("diskEncryptionSetID", None),
+}
+
+
+def _of(resources: Iterable[Resource], *types: str) -> Iterator[Resource]:
+    return (r for r in resources if r.type in types)
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def _open(ranges: Iterable[Any] | None) -> list[str]:
+    return [str(r) for r in ranges or [] if str(r) in OPEN_RANGES]
+
+
+def _gke_node_configs(resources: list[Resource]) -> Iterator[tuple[Resource, dict[str, Any]]]:
+    for resource in _of(resources, GKE_NODE_POOL):
+        yield resource, resource.inputs.get("nodeConfig") or {}
+    for resource in _of(resources, GKE):
+        if resource.inputs.get("nodeConfig"):  # the default pool, even when it is removed later
+            yield resource, resource.inputs["nodeConfig"]
+
+
+def _aks_pools(resources: list[Resource]) -> Iterator[tuple[Resource, dict[str, Any]]]:
+    for resource in _of(resources, AKS):
+        for pool in resource.inputs.get("agentPoolProfiles") or []:
+            yield resource, pool
+    for resource in _of(resources, AKS_AGENT_POOL):
+        yield resource, resource.inputs
+
+
+@resource_rule("cluster-endpoint-private")
+def cluster_endpoint_private(resources):
+    """The Kubernetes API is private, or public only to an explicit CIDR allow-list; nodes are private."""
+    for r in _of(resources, EKS):
+        vpc = r.inputs.get("vpcConfig") or {}
+        if vpc.get("endpointPrivateAccess") is not True:
+            yield Violation("cluster-endpoint-private", r.subject, "vpcConfig.endpointPrivateAccess is not true")
+        if vpc.get("endpointPublicAccess") is not False:  # AWS's default is public
+            cidrs = vpc.get("publicAccessCidrs") or []
+            if not cidrs or _open(cidrs):
+                yield Violation("cluster-endpoint-private", r.subject, f"public endpoint open to {cidrs or 'everyone (no publicAccessCidrs)'}")
+    for r in _of(resources, GKE):
+        private = r.inputs.get("privateClusterConfig") or {}
+        if private.get("enablePrivateNodes") is not True:
+            yield Violation("cluster-endpoint-private", r.subject, "privateClusterConfig.enablePrivateNodes is not true")
+        if private.get("enablePrivateEndpoint") is not True:
+            authorized = r.inputs.get("masterAuthorizedNetworksConfig") or {}
+            cidrs = [b.get("cidrBlock") for b in authorized.get("cidrBlocks") or []]
+            if not cidrs or _open(cidrs) or authorized.get("gcpPublicCidrsAccessEnabled"):
+                yield Violation("cluster-endpoint-private", r.subject, f"public endpoint without a CIDR allow-list (got {cidrs})")
+    for r in _of(resources, AKS):
+        access = r.inputs.get("apiServerAccessProfile") or {}
+        if access.get("enablePrivateCluster") is not True:
+            cidrs = access.get("authorizedIPRanges") or []
+            if not cidrs or _open(cidrs):
+                yield Violation("cluster-endpoint-private", r.subject, f"public API server without authorizedIPRanges (got {cidrs})")
+    for r, pool in _aks_pools(resources):
+        if pool.get("enableNodePublicIP"):
+            yield Violation("cluster-endpoint-private", r.subject, f"agent pool {pool.get('name')} gives nodes public IPs")
+
+
+@resource_rule("cluster-secrets-encryption")
+def cluster_secrets_encryption(resources):
+    """Kubernetes Secrets are envelope-encrypted with a customer-managed key."""
+    for r in _of(resources, EKS):
+        configs = r.inputs.get("encryptionConfig") or {}
+        configs = configs if isinstance(configs, list) else [configs]
+        if not any("secrets" in (c.get("resources") or []) and (c.get("provider") or {}).get("keyArn") for c in configs):
+            yield Violation("cluster-secrets-encryption", r.subject, "encryptionConfig does not encrypt secrets with a KMS key")
+    for r in _of(resources, GKE):
+        encryption = r.inputs.get("databaseEncryption") or {}
+        if encryption.get("state") != "ENCRYPTED" or not encryption.get("keyName"):
+            yield Violation("cluster-secrets-encryption", r.subject, "databaseEncryption is not ENCRYPTED with a Cloud KMS key")
+    for r in _of(resources, AKS):
+        kms = (r.inputs.get("securityProfile") or {}).get("azureKeyVaultKms") or {}
+        if kms.get("enabled") is not True or not kms.get("keyId"):
+            yield Violation("cluster-secrets-encryption", r.subject, "securityProfile.azureKeyVaultKms is not enabled with a key")
+
+
+@resource_rule("cluster-audit-logging")
+def cluster_audit_logging(resources):
+    """The control plane's audit log is collected."""
+    for r in _of(resources, EKS):
+        if "audit" not in (r.inputs.get("enabledClusterLogTypes") or []):
+            yield Violation("cluster-audit-logging", r.subject, "enabledClusterLogTypes lacks audit")
+    for r in _of(resources, GKE):
+        components = (r.inputs.get("loggingConfig") or {}).get("enableComponents") or []
+        if "APISERVER" not in components:
+            yield Violation("cluster-audit-logging", r.subject, "loggingConfig.enableComponents lacks APISERVER")
+    audited = any(
+        log.get("enabled") and log.get("category") in ("kube-audit", "kube-audit-admin")
+        for setting in _of(resources, "azure-native:monitor:DiagnosticSetting")
+        for log in setting.inputs.get("logs") or []
+    )
+    for r in _of(resources, AKS):
+        if not audited:
+            yield Violation("cluster-audit-logging", r.subject, "no diagnostic setting sends kube-audit or kube-audit-admin logs")
+
+
+@resource_rule("encrypted-storage")
+def encrypted_storage(resources):
+    """Node disks, volumes and databases are encrypted (with a customer key where the cloud offers one)."""
+    rule = "encrypted-storage"
+    for r in _of(resources, LAUNCH_TEMPLATE):
+        for mapping in r.inputs.get("blockDeviceMappings") or []:
+            if not _truthy((mapping.get("ebs") or {}).get("encrypted")):
+                yield Violation(rule, r.subject, f"volume {mapping.get('deviceName')} is not encrypted")
+    for r in _of(resources, EKS_NODE_GROUP):
+        if not r.inputs.get("launchTemplate"):
+            yield Violation(rule, r.subject, "no launch template: node volumes are not explicitly encrypted")
+    for r in _of(resources, "aws:ebs/volume:Volume", RDS_INSTANCE, RDS_CLUSTER):
+        key = "encrypted" if r.type == "aws:ebs/volume:Volume" else "storageEncrypted"
+        if r.inputs.get(key) is not True:
+            yield Violation(rule, r.subject, f"{key} is not true")
+    for r, node_config in _gke_node_configs(resources):
+        if not node_config.get("bootDiskKmsKey"):
+            yield Violation(rule, r.subject, "nodeConfig.bootDiskKmsKey is not set (customer key for node disks)")
+    for r in _of(resources, CLOUD_SQL):
+        if not r.inputs.get("encryptionKeyName"):
+            yield Violation(rule, r.subject, "encryptionKeyName is not set (customer key)")
+    for r, pool in _aks_pools(resources):
+        if pool.get("enableEncryptionAtHost") is not True:
+            yield Violation(rule, r.subject, f"agent pool {pool.get('name')} lacks enableEncryptionAtHost")
+    for r in _of(resources, AKS):
+        if not r.inputs.get("diskEncryptionSetID"):
+            yield Violation(rule, r.subject, "diskEncryptionSetID is not set (customer key for node disks)")
+    for r in _of(resources, AZURE_POSTGRES):
+        if (r.inputs.get("dataEncryption") or {}).get("type") != "AzureKeyVault":
+            yield Violation(rule, r.subject, "dataEncryption.type is not AzureKeyVault (customer key)")
+    for r in _of(resources, STORAGE_CLASS):
+        provisioner = r.inputs.get("provisioner")
+        if provisioner in STORAGE_CLASS_ENCRYPTION:
+            parameter, expected = STORAGE_CLASS_ENCRYPTION[provisioner]
+            value = (r.inputs.get("parameters") or {}).get(parameter)
+            if not value or (expected and str(value).lower() != expected):
+                yield Violation(rule, r.subject, f"parameter {parameter} does not encrypt volumes")
+
+
+def _kubeconfig_static_credentials(kubeconfig: Any) -> list[str]:
+    if not isinstance(kubeconfig, str) or "users" not in kubeconfig:
+        return []
+    try:
+        document = yaml.safe_load(kubeconfig)
+    except yaml.YAMLError:
+        return []
+    found = []
+    for user in (document or {}).get("users") or []:
+        settings = user.get("user") or {}
+        found += [f"user {user.get('name')} has {key}" for key in ("token", "client-key-data", "client-key", "password") if settings.get(key)]
+    return found
+
+
+@resource_rule("no-static-credentials")
+def no_static_credentials(resources):
+    """No long-lived keys: workload identity, exec-based kubeconfigs and identity-provider RBAC only."""
+    rule = "no-static-credentials"
+    for r in resources:
+        what = STATIC_CREDENTIAL_TYPES.get(r.type)
+        if what:
+            yield Violation(rule, r.subject, f"creates {what}; use workload identity instead")
+        if r.type == "pulumi:providers:kubernetes":
+            for problem in _kubeconfig_static_credentials(r.inputs.get("kubeconfig")):
+                yield Violation(rule, r.subject, f"kubeconfig {problem}; use an exec credential plugin")
+    for r in _of(resources, GKE):
+        auth = r.inputs.get("masterAuth") or {}
+        if (auth.get("clientCertificateConfig") or {}).get("issueClientCertificate"):
+            yield Violation(rule, r.subject, "masterAuth issues a client certificate")
+        if not (r.inputs.get("workloadIdentityConfig") or {}).get("workloadPool"):
+            yield Violation(rule, r.subject, "Workload Identity is off")
+    for r in _of(resources, AKS):
+        if (r.inputs.get("servicePrincipalProfile") or {}).get("secret"):
+            yield Violation(rule, r.subject, "servicePrincipalProfile carries a client secret; use a managed identity")
+        if r.inputs.get("disableLocalAccounts") is not True:
+            yield Violation(rule, r.subject, "local accounts (static admin kubeconfig) are not disabled")
+        aad = r.inputs.get("aadProfile") or {}
+        if not (aad.get("managed") and aad.get("enableAzureRBAC")):
+            yield Violation(rule, r.subject, "Entra ID integration with Azure RBAC is off")
+        if not ((r.inputs.get("securityProfile") or {}).get("workloadIdentity") or {}).get("enabled"):
+            yield Violation(rule, r.subject, "workload identity is off")
+
+
+@resource_rule("node-metadata-protection")
+def node_metadata_protection(resources):
+    """Pods cannot read node credentials from the metadata service."""
+    rule = "node-metadata-protection"
+    for r in _of(resources, LAUNCH_TEMPLATE):
+        options = r.inputs.get("metadataOptions") or {}
+        if options.get("httpTokens") != "required":
+            yield Violation(rule, r.subject, "metadataOptions.httpTokens is not required (IMDSv2)")
+        if options.get("httpPutResponseHopLimit") not in (1, 1.0):
+            yield Violation(rule, r.subject, f"metadataOptions.httpPutResponseHopLimit is {options.get('httpPutResponseHopLimit')}, not 1")
+    for r in _of(resources, EKS_NODE_GROUP):
+        if not r.inputs.get("launchTemplate"):
+            yield Violation(rule, r.subject, "no launch template: IMDSv2 with hop limit 1 is not enforced")
+    for r, node_config in _gke_node_configs(resources):
+        if (node_config.get("workloadMetadataConfig") or {}).get("mode") != "GKE_METADATA":
+            yield Violation(rule, r.subject, "nodeConfig.workloadMetadataConfig.mode is not GKE_METADATA")
+        if not (node_config.get("shieldedInstanceConfig") or {}).get("enableSecureBoot"):
+            yield Violation(rule, r.subject, "Shielded Node secure boot is off")
+    for r in _of(resources, GKE):
+        if r.inputs.get("enableShieldedNodes") is False:
+            yield Violation(rule, r.subject, "enableShieldedNodes is false")
+
+
+@resource_rule("database-deletion-protection")
+def database_deletion_protection(resources):
+    """Managed databases have deletion protection, backups, and are protected in Pulumi."""
+    rule = "database-deletion-protection"
+    databases = list(_of(resources, RDS_INSTANCE, RDS_CLUSTER, CLOUD_SQL, AZURE_POSTGRES))
+    for r in databases:
+        if not r.protect:
+            yield Violation(rule, r.subject, "is not protect=True in Pulumi")
+    for r in _of(databases, RDS_INSTANCE, RDS_CLUSTER):
+        if r.inputs.get("deletionProtection") is not True:
+            yield Violation(rule, r.subject, "deletionProtection is not true")
+        if r.inputs.get("skipFinalSnapshot") is True:
+            yield Violation(rule, r.subject, "skipFinalSnapshot is true")
+        if not r.inputs.get("backupRetentionPeriod"):
+            yield Violation(rule, r.subject, "backups are off (backupRetentionPeriod)")
+    for r in _of(databases, CLOUD_SQL):
+        settings = r.inputs.get("settings") or {}
+        if r.inputs.get("deletionProtection") is not True or settings.get("deletionProtectionEnabled") is not True:
+            yield Violation(rule, r.subject, "deletionProtection and settings.deletionProtectionEnabled must both be true")
+        if not (settings.get("backupConfiguration") or {}).get("enabled"):
+            yield Violation(rule, r.subject, "backups are off")
+    locked = any(lock.inputs.get("level") == "CanNotDelete" for lock in _of(resources, *AZURE_LOCKS))
+    for r in _of(databases, AZURE_POSTGRES):
+        if not locked:
+            yield Violation(rule, r.subject, "no CanNotDelete management lock (Azure's deletion protection)")
+        if not (r.inputs.get("backup") or {}).get("backupRetentionDays"):
+            yield Violation(rule, r.subject, "backup.backupRetentionDays is not set")
+
+
+@resource_rule("keys-protected")
+def keys_protected(resources):
+    """Customer keys cannot be deleted by a routine change and are rotated."""
+    for r in _of(resources, *KEY_TYPES):
+        if not r.protect:
+            yield Violation("keys-protected", r.subject, "is not protect=True in Pulumi")
+    for r in _of(resources, "aws:kms/key:Key"):
+        if r.inputs.get("enableKeyRotation") is not True:
+            yield Violation("keys-protected", r.subject, "enableKeyRotation is not true")
+    for r in _of(resources, "gcp:kms/cryptoKey:CryptoKey"):
+        if not r.inputs.get("rotationPeriod"):
+            yield Violation("keys-protected", r.subject, "rotationPeriod is not set")
+    for r in _of(resources, "azure-native:keyvault:Vault"):
+        properties = r.inputs.get("properties") or {}
+        if properties.get("enablePurgeProtection") is not True:
+            yield Violation("keys-protected", r.subject, "enablePurgeProtection is not true")
+
+
+def _publicly_marked(inputs: dict[str, Any]) -> bool:
+    marks = {}
+    for key in ("tags", "labels"):
+        if isinstance(inputs.get(key), dict):
+            marks.update(inputs[key])
+    return _truthy(marks.get(PUBLIC_LB_MARK)) or PUBLIC_LB_MARK in (inputs.get("targetTags") or [])
+
+
+def _open_ingress(r: Resource) -> list[str]:
+    inputs = r.inputs
+    if r.type == "aws:ec2/securityGroup:SecurityGroup":
+        return [p for rule in inputs.get("ingress") or [] for p in _open([*(rule.get("cidrBlocks") or []), *(rule.get("ipv6CidrBlocks") or [])])]
+    if r.type == "aws:ec2/securityGroupRule:SecurityGroupRule" and inputs.get("type") == "ingress":
+        return _open([*(inputs.get("cidrBlocks") or []), *(inputs.get("ipv6CidrBlocks") or [])])
+    if r.type == "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
+        return _open([inputs.get("cidrIpv4"), inputs.get("cidrIpv6")])
+    if r.type == "gcp:compute/firewall:Firewall" and inputs.get("direction", "INGRESS") == "INGRESS" and inputs.get("allows"):
+        return _open(inputs.get("sourceRanges"))
+    azure_rules = []
+    if r.type == "azure-native:network:NetworkSecurityGroup":
+        azure_rules = inputs.get("securityRules") or []
+    elif r.type == "azure-native:network:SecurityRule":
+        azure_rules = [inputs]
+    return [
+        p
+        for rule in azure_rules
+        if rule.get("direction") == "Inbound" and rule.get("access") == "Allow"
+        for p in _open([rule.get("sourceAddressPrefix"), *(rule.get("sourceAddressPrefixes") or [])])
+    ]
+
+
+@resource_rule("no-open-ingress")
+def no_open_ingress(resources):
+    """No firewall/security-group rule admits the whole internet, except on a resource explicitly
+    marked as a public load balancer (tag/label or target tag orbit-public-load-balancer)."""
+    for r in resources:
+        found = _open_ingress(r)
+        if found and not _publicly_marked(r.inputs):
+            yield Violation("no-open-ingress", r.subject, f"ingress from {', '.join(sorted(set(found)))}")
+
+
+@kubernetes_rule("no-open-load-balancer")
+def no_open_load_balancer(objects, context):
+    """A LoadBalancer Service open to 0.0.0.0/0 must be annotated as explicitly public."""
+    for obj in objects:
+        spec = obj.get("spec") or {}
+        if obj.get("kind") != "Service" or spec.get("type") != "LoadBalancer":
+            continue
+        annotations = (obj.get("metadata") or {}).get("annotations") or {}
+        if _open(spec.get("loadBalancerSourceRanges")) and annotations.get(PUBLIC_LB_ANNOTATION) != "true":
+            yield Violation("no-open-load-balancer", subject(obj), f"open to the internet without the {PUBLIC_LB_ANNOTATION} annotation")
+
+
 def kubernetes_objects_of(resources: Iterable[Resource]) -> list[dict[str, Any]]:
     """Kubernetes objects registered directly as Pulumi resources (not via a chart)."""
     objects = []

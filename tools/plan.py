@@ -146,9 +146,11 @@ def capture(stack: str, stacks_dir: Path = STACKS_DIR) -> list[CapturedResource]
         def new_resource(self, args: pulumi.runtime.MockResourceArgs):
             outputs = dict(args.inputs)
             fake = RESOURCE_FAKES.get(args.typ)
-            if fake:
-                outputs.update(fake(args.name, args.inputs))
-            return [f"{args.name}-id", outputs]
+            faked = dict(fake(args.name, args.inputs)) if fake else {}
+            # A fake may give the cloud's own ID format (vpc-..., /subscriptions/...).
+            resource_id = faked.pop("id", None) or f"{args.name}-id"
+            outputs.update(faked)
+            return [resource_id, outputs]
 
         def call(self, args: pulumi.runtime.MockCallArgs):
             fake = INVOKE_FAKES.get(args.token)

@@ -36,6 +36,11 @@ CLOUD_CLIS = {
     "gcp": ("gcloud", "the Google Cloud CLI with gke-gcloud-auth-plugin, logged in with 'gcloud auth application-default login'"),
     "azure": ("az", "the Azure CLI and kubelogin, logged in with 'az login'"),
 }
+# The exec credential plugin each cloud's kubeconfig calls (components/clusters/<cloud>.py).
+KUBECONFIG_PLUGINS = {
+    "gcp": ("gke-gcloud-auth-plugin", "gcloud components install gke-gcloud-auth-plugin"),
+    "azure": ("kubelogin", "az aks install-cli"),
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         cli, how = CLOUD_CLIS[provider]
         problem = None if shutil.which(cli) else f"'{cli}' is not installed: install {how}"
+        plugin, install = KUBECONFIG_PLUGINS.get(provider, (None, None))
+        if problem is None and plugin and not shutil.which(plugin):
+            problem = f"'{plugin}' is not installed (the kubeconfig authenticates with it): run '{install}'"
     if problem:
         print(f"orbit: {problem}", file=sys.stderr)
         return 2

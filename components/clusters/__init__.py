@@ -63,10 +63,23 @@ class Cluster(pulumi.ComponentResource):
         }
 
 
-def create_cluster(name: str, config: "ClusterConfig") -> Cluster:  # noqa: F821 (imported lazily)
-    """Build the cluster component the stack asks for. Cloud SDKs are imported only when used."""
+def create_cluster(name: str, config: "ClusterConfig", environment: str = "") -> Cluster:  # noqa: F821 (imported lazily)
+    """Build the cluster component the stack asks for. Cloud SDKs are imported only when used, so
+    a stack on one cloud never loads (or needs) another cloud's SDK."""
     if config.provider == "existing":
         from components.clusters.existing import ExistingCluster
 
         return ExistingCluster(name, config.existing)
-    raise NotImplementedError(f"cluster provider {config.provider!r} is not implemented yet")
+    if config.provider == "aws":
+        from components.clusters.aws import AwsCluster
+
+        return AwsCluster(name, config.aws, environment)
+    if config.provider == "gcp":
+        from components.clusters.gcp import GcpCluster
+
+        return GcpCluster(name, config.gcp, environment)
+    if config.provider == "azure":
+        from components.clusters.azure import AzureCluster
+
+        return AzureCluster(name, config.azure, environment)
+    raise ValueError(f"unknown cluster provider {config.provider!r}")

@@ -239,9 +239,12 @@ def test_directly_registered_kubernetes_objects_are_checked_too():
 
 
 def test_every_rule_has_a_failing_test_here():
-    source = open(__file__).read()
+    # Rules are tested in this file or a sibling (test_cloud_rules.py for the cloud resource rules).
+    from pathlib import Path
+
+    source = "".join(p.read_text() for p in Path(__file__).parent.glob("test_*.py"))
     for name in [*rules.KUBERNETES_RULES, *rules.RESOURCE_RULES]:
-        assert f'"{name}"' in source, f"rule {name} has no test in this file"
+        assert f'"{name}"' in source, f"rule {name} has no test in tests/policy/"
 
 
 def test_exceptions_file_entries_all_have_reasons():
