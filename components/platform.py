@@ -11,8 +11,10 @@ import pulumi
 from components.clusters import Cluster
 from components.config import StackConfig
 from components.context import PlatformContext
+from components.services.kafka import Kafka, KafkaArgs
 from components.services.minio import Minio, MinioArgs
 from components.tls import PlatformCA
+from components.wiring import AIRFLOW_NAMESPACE, PROMETHEUS_SCRAPER, Peer
 
 
 class Platform(pulumi.ComponentResource):
@@ -31,8 +33,27 @@ class Platform(pulumi.ComponentResource):
             self.minio = Minio("minio", MinioArgs(config=config.minio, context=context, ca=self.ca),
                                opts=pulumi.ResourceOptions(parent=self))
 
+        # --- kafka ---------------------------------------------------------------------------
+        # Airflow is Kafka's client on the platform; Prometheus scrapes the exporter.
+        self.kafka: Kafka | None = None
+        if config.kafka.enabled:
+            self.kafka = Kafka(
+                "kafka",
+                KafkaArgs(
+                    config=config.kafka,
+                    context=context,
+                    ca=self.ca,
+                    clients=(Peer(AIRFLOW_NAMESPACE),),
+                    metrics_clients=(PROMETHEUS_SCRAPER,),
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        # --- end kafka -------------------------------------------------------------------------
+
         self.endpoints: dict[str, str] = {}
         if self.minio:
             self.endpoints["minioS3"] = self.minio.s3.url
             self.endpoints["minioConsole"] = self.minio.console.url
+        if self.kafka:
+            self.endpoints["kafkaBootstrap"] = self.kafka.access.bootstrap_servers
         self.register_outputs({"endpoints": self.endpoints, "caCertificate": self.ca.cert_pem})
