@@ -161,7 +161,7 @@ sets:
 {{- define "kafka.userSecretVolume" -}}
 - name: user-{{ .name }}
   secret:
-    secretName: {{ required (printf "the Secret name of Kafka user %s is required" .name) .secretName }}
+    secretName: {{ required (printf "%s is required: the Secret (key password) of Kafka user %s" .key .name) .secretName }}
     items:
       - { key: password, path: password }
 {{- end -}}
