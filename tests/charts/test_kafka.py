@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 
 import kubernetes_validate
 import pytest
@@ -227,6 +228,18 @@ def test_pdbs_allow_one_node_down_per_role():
     assert not find(kafka(**LOCAL), "PodDisruptionBudget")
 
 
+def test_broker_sets_roll_one_after_another():
+    objects = kafka(**PRODUCTION)
+    order = ["kafka-controller", "kafka-broker-zone-a", "kafka-broker-zone-b", "kafka-broker-zone-c"]
+    for previous, name in zip(order, order[1:]):
+        annotations = one(objects, "StatefulSet", name)["metadata"]["annotations"]
+        assert annotations["config.kubernetes.io/depends-on"] == f"apps/namespaces/{NAMESPACE}/StatefulSet/{previous}"
+        assert int(annotations["pulumi.com/timeoutSeconds"]) >= 3600
+    assert "config.kubernetes.io/depends-on" not in one(objects, "StatefulSet", "kafka-controller")["metadata"]["annotations"]
+    (combined,) = find(kafka(**LOCAL), "StatefulSet")
+    assert "config.kubernetes.io/depends-on" not in combined["metadata"]["annotations"]
+
+
 def test_volumes_are_retained_and_replacement_orphans_pods():
     for sts in find(kafka(**PRODUCTION), "StatefulSet"):
         assert sts["spec"]["persistentVolumeClaimRetentionPolicy"] == {"whenDeleted": "Retain", "whenScaled": "Retain"}
@@ -330,7 +343,8 @@ def test_pods_are_hardened_with_writable_emptydirs():
 def test_probes_reflect_broker_and_quorum_readiness():
     objects = kafka(**PRODUCTION)
     ready = one(objects, "ConfigMap", "kafka-config")["data"]["ready.sh"]
-    assert 'kafka-broker-api-versions.sh --bootstrap-server "${fqdn}:9094"' in ready
+    assert 'kafka-topics.sh --bootstrap-server "${fqdn}:9094"' in ready
+    assert "--describe --under-replicated-partitions" in ready
     assert "describe --status" in ready and "LeaderId" in ready
     for sts in find(objects, "StatefulSet"):
         container = pod(sts)["containers"][0]
@@ -418,3 +432,63 @@ def test_required_secrets_are_named_in_the_error(missing):
     values = {k: v for k, v in REQUIRED.items() if k != missing}
     with pytest.raises(Exception, match=rf"{missing}\.\w+ is required"):
         render("kafka", values, release="kafka", namespace=NAMESPACE)
+
+
+# --- the provisioning script, run against stub Kafka tools -------------------------------------
+
+STUB = """#!/bin/bash
+echo "$(basename "$0") $*" >> "$STUB_LOG"
+if [[ "$*" == *"--describe"* ]]; then
+  printf 'Topic: %s\\tTopicId: x\\tPartitionCount: %s\\tReplicationFactor: %s\\tConfigs: \\n' "$STUB_TOPIC" "$STUB_PARTITIONS" "$STUB_RF"
+fi
+"""
+
+
+def run_provisioning(tmp_path, partitions: int, rf: int = 3):
+    script = one(kafka(**PRODUCTION), "ConfigMap", "kafka-provisioning")["data"]["provision.sh"]
+    root = tmp_path / "root"
+    for path in ("opt/kafka/bin", "etc/kafka/tls", "opt/orbit/config"):
+        (root / path).mkdir(parents=True)
+    for tool in ("kafka-topics.sh", "kafka-configs.sh", "kafka-acls.sh"):
+        (root / "opt/kafka/bin" / tool).write_text(STUB)
+        (root / "opt/kafka/bin" / tool).chmod(0o755)
+    (root / "etc/kafka/tls/tls.key").write_text("KEY\n")
+    (root / "etc/kafka/tls/tls.crt").write_text("CERT\n")
+    for user in ("admin", "kafka-exporter", "airflow"):
+        (root / "run/secrets/kafka-users" / user).mkdir(parents=True)
+        (root / "run/secrets/kafka-users" / user / "password").write_text(f"pw{user.replace('-', '')}")
+    for absolute in ("/opt/kafka", "/etc/kafka", "/opt/orbit", "/run/secrets"):
+        script = script.replace(absolute, f"{root}{absolute}")
+    log = tmp_path / "calls.log"
+    env = {"PATH": "/usr/bin:/bin", "KAFKA_BOOTSTRAP": "b:9094", "STUB_LOG": str(log),
+           "STUB_TOPIC": "airflow.events", "STUB_PARTITIONS": str(partitions), "STUB_RF": str(rf)}
+    result = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert (root / "etc/kafka/keystore.pem").read_text() == "KEY\nCERT\n"
+    return log.read_text().splitlines(), result.stderr
+
+
+def test_provisioning_sets_scram_credentials_from_the_mounted_secrets(tmp_path):
+    calls, _ = run_provisioning(tmp_path, partitions=6)
+    scram = [c for c in calls if "--entity-type users" in c]
+    assert [c.split("--entity-name ")[1].split()[0] for c in scram] == ["admin", "kafka-exporter", "airflow"]
+    assert "SCRAM-SHA-512=[iterations=8192,password=pwairflow]" in scram[2]
+    assert all("--command-config" in c and "internal-client.properties" in c for c in calls)
+
+
+def test_provisioning_grows_partitions_but_never_shrinks_them(tmp_path):
+    grown, _ = run_provisioning(tmp_path / "grow", partitions=2)
+    assert any("--alter --topic airflow.events --partitions 6" in c for c in grown)
+    kept, warnings = run_provisioning(tmp_path / "keep", partitions=8)
+    assert not any("--alter --topic" in c for c in kept)
+    assert "has 8 partitions, config asks for 6" in warnings
+
+
+def test_provisioning_reapplies_topic_configs_and_warns_on_replication_changes(tmp_path):
+    calls, warnings = run_provisioning(tmp_path, partitions=6, rf=1)
+    assert any(
+        "--entity-type topics --entity-name airflow.events --add-config "
+        "min.insync.replicas=2,cleanup.policy=[compact,delete],retention.ms=604800000" in c
+        for c in calls
+    )
+    assert "has replication factor 1, config asks for 3" in warnings

@@ -15,6 +15,13 @@ metadata:
   annotations:
     # Replacing the StatefulSet (a changed volume template) must not delete the running nodes.
     pulumi.com/deletionPropagationPolicy: orphan
+    # A rolling restart waits for every broker to catch up; give it longer than Pulumi's 10 minutes.
+    pulumi.com/timeoutSeconds: "3600"
+    {{- with .after }}
+    # Roll one set at a time: Pulumi updates this set only once the previous one is ready, so at
+    # most one node of the whole cluster restarts at once.
+    config.kubernetes.io/depends-on: {{ . }}
+    {{- end }}
 spec:
   serviceName: {{ .headless }}
   replicas: {{ int .replicas }}
