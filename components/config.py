@@ -226,6 +226,7 @@ class MinioConfig(Model):
 # --- Kafka -----------------------------------------------------------------------------------
 
 _KAFKA_TOPIC = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
+_KAFKA_CLUSTER_ID = re.compile(r"^[A-Za-z0-9_-]{22}$")
 _KAFKA_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,249}\*?$|^\*$")
 KAFKA_CONTROLLER_COUNTS = (1, 3, 5)
 KAFKA_MAX_BROKERS_PER_ZONE = 99  # node ids: broker set i uses 100*(i+1) + ordinal
@@ -277,6 +278,10 @@ class KafkaUserConfig(Model):
 
 class KafkaConfig(Model):
     enabled: bool = True
+    cluster_id: Annotated[str, _matches(_KAFKA_CLUSTER_ID, "a Kafka cluster id (22 base64url characters)")] | None = Field(
+        None,
+        description="Recovery only: adopt the cluster.id found in the volumes' meta.properties; default: generated once.",
+    )
     combined: bool = Field(
         False, description="One process per node runs broker and controller (laptops, dev); brokers must equal controllers."
     )

@@ -70,10 +70,15 @@ class Kafka(pulumi.ComponentResource):
         namespace = create_namespace(self, NAMESPACE, context)
 
         # Generated once and kept in Pulumi state: no keepers, nothing it is derived from can
-        # change it. A new id on retained volumes would crash-loop every node.
+        # change it. A new id on retained volumes would crash-loop every node, so a stack that
+        # lost its state (or re-enables Kafka over retained volumes) adopts the volumes' id instead.
         cluster_id = random.RandomId("kafka-cluster-id", byte_length=16, opts=pulumi.ResourceOptions(parent=self))
         cluster_id_secret = kubernetes_secret(
-            self, CLUSTER_ID_SECRET, context=context, namespace=namespace, data={"clusterId": cluster_id.b64_url}
+            self,
+            CLUSTER_ID_SECRET,
+            context=context,
+            namespace=namespace,
+            data={"clusterId": config.cluster_id or cluster_id.b64_url},
         )
         certificate = args.ca.issue_secret(
             self, TLS_SECRET, dns_names=node_dns_names(), context=context, namespace=namespace, pkcs8_key=True

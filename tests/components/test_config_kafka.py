@@ -43,6 +43,7 @@ BAD_CASES = [
     ({"users": [{"name": "App", "topics": ["x"]}]}, ["orbit:kafka.users.0.name", "'App'", "DNS label"]),
     ({"users": [{"name": "app", "topics": ["x"], "access": "admin"}]}, ["orbit:kafka.users.0.access", "'read', 'write' or 'readwrite'"]),
     ({"brokerVolumeSize": "1TB"}, ["orbit:kafka.brokerVolumeSize", "'1TB'", "Mi, Gi or Ti"]),
+    ({"clusterId": "not-a-cluster-id"}, ["orbit:kafka.clusterId", "'not-a-cluster-id'", "22 base64url characters"]),
     ({"replicas": 3}, ["orbit:kafka", "unknown key(s) replicas", "brokers", "controllers"]),
 ]
 

@@ -228,3 +228,13 @@ def test_access_and_metrics_outputs_for_the_platform():
         ["kafka-exporter", "http://kafka-exporter.orbit-kafka.svc.cluster.local:9308/metrics",
          {"app.kubernetes.io/instance": "kafka", "app.kubernetes.io/component": "exporter"}],
     ]
+
+
+def test_a_recovered_stack_adopts_the_volumes_cluster_id(tmp_path):
+    adopted = "MkU3OEVBNTcwNTJENDM2Qk"
+    (tmp_path / "Pulumi.recover.yaml").write_text(
+        "config:\n  orbit:environment: recover\n  orbit:cluster:\n    provider: existing\n    existing: {}\n"
+        f"  orbit:kafka:\n    clusterId: {adopted}\n"
+    )
+    plan = _capture("recover", tmp_path)
+    assert plan.named("orbit-kafka-kafka-cluster-id", SECRET).inputs["stringData"]["clusterId"] == adopted
