@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from policy import rules
-from tests.conftest import KUBERNETES_VERSIONS, env_of, find, one, render
+from tests.conftest import CHARTS_DIR, KUBERNETES_VERSIONS, env_of, find, one, render
 from tests.test_checkov import SKIPS, checkov_binary
 
 NAMESPACE = "orbit-kafka"
@@ -514,3 +514,17 @@ def test_checkov_finds_nothing_on_the_production_shape(tmp_path):
     assert report["summary"]["passed"] > 0 and report["summary"]["parsing_errors"] == 0
     failed = [f"{c['check_id']} {c['resource']}" for c in report["results"]["failed_checks"]]
     assert not failed, "\n".join(failed)
+
+
+def test_the_readme_standalone_values_render():
+    """The values file the README tells people to write for `helm install` is valid as written."""
+    readme = (CHARTS_DIR / "kafka" / "README.md").read_text()
+    text = readme.split("cat > kafka-values.yaml <<'EOF'\n", 1)[1].split("\nEOF\n", 1)[0]
+    values = yaml.safe_load(text)
+    objects = render("kafka", values, release="kafka", namespace="kafka")
+    assert [s["metadata"]["name"] for s in statefulsets(objects, "broker")] == [
+        "kafka-broker-zone-a", "kafka-broker-zone-b", "kafka-broker-zone-c"
+    ]
+    assert "scram_user app\n" in one(objects, "ConfigMap", "kafka-provisioning")["data"]["provision.sh"]
+    for secret in ("kafka-cluster-id", "kafka-tls", "kafka-user-admin", "kafka-user-kafka-exporter", "kafka-user-app"):
+        assert secret in readme, f"the README must tell people to create Secret {secret}"
