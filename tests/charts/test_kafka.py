@@ -110,14 +110,6 @@ def test_node_id_ranges_are_disjoint_between_sets():
     assert len(all_ids) == len(set(all_ids)) == 5 + 9
 
 
-def test_start_script_derives_the_node_id_from_the_pod_ordinal():
-    script = one(kafka(), "ConfigMap", "kafka-config")["data"]["start.sh"]
-    assert 'ordinal="${HOSTNAME##*-}"' in script
-    assert "node_id=$((KAFKA_ID_BASE + ordinal))" in script
-    assert 'echo "node.id=${node_id}"' in script
-    assert '--cluster-id "$(cat /run/secrets/kafka-cluster-id/clusterId)" --ignore-formatted' in script
-
-
 def test_rendering_is_deterministic():
     assert kafka(**PRODUCTION) == kafka(**PRODUCTION)
 
@@ -528,3 +520,67 @@ def test_the_readme_standalone_values_render():
     assert "scram_user app\n" in one(objects, "ConfigMap", "kafka-provisioning")["data"]["provision.sh"]
     for secret in ("kafka-cluster-id", "kafka-tls", "kafka-user-admin", "kafka-user-kafka-exporter", "kafka-user-app"):
         assert secret in readme, f"the README must tell people to create Secret {secret}"
+
+
+# --- the node start script, run against stub Kafka tools ------------------------------------------
+
+
+def run_start(tmp_path, *, hostname: str, sts: str, formatted_id: str | None = None):
+    objects = kafka(**PRODUCTION)
+    config = one(objects, "ConfigMap", "kafka-config")["data"]
+    env = node_env(one(objects, "StatefulSet", sts))
+    root = tmp_path / "root"
+    for path in ("opt/kafka/bin", "etc/kafka/tls", "opt/orbit/config", "run/secrets/kafka-cluster-id", "var/lib/kafka/data/logs"):
+        (root / path).mkdir(parents=True)
+    for name, text in config.items():
+        (root / "opt/orbit/config" / name).write_text(text)
+    (root / "etc/kafka/tls/tls.key").write_text("KEY\n")
+    (root / "etc/kafka/tls/tls.crt").write_text("CERT\n")
+    (root / "run/secrets/kafka-cluster-id/clusterId").write_text("AAAAAAAAAAAAAAAAAAAAAA")
+    if formatted_id:
+        (root / "var/lib/kafka/data/logs/meta.properties").write_text(f"version=1\ncluster.id={formatted_id}\nnode.id=100\n")
+    for tool in ("kafka-storage.sh", "kafka-server-start.sh"):
+        (root / "opt/kafka/bin" / tool).write_text('#!/bin/bash\necho "$(basename "$0") $*" >> "$STUB_LOG"\n')
+        (root / "opt/kafka/bin" / tool).chmod(0o755)
+    script = config["start.sh"]
+    for absolute in ("/opt/kafka", "/etc/kafka", "/opt/orbit", "/run/secrets", "/var/lib/kafka"):
+        script = script.replace(absolute, f"{root}{absolute}")
+    log = tmp_path / "calls.log"
+    result = subprocess.run(
+        ["bash", "-c", script],
+        env={**env, "PATH": "/usr/bin:/bin", "HOSTNAME": hostname, "STUB_LOG": str(log), "LOG_DIR": str(tmp_path / "logs")},
+        capture_output=True, text=True, timeout=60,
+    )
+    properties_file = root / "etc/kafka/server.properties"
+    generated = dict(
+        line.split("=", 1) for line in properties_file.read_text().splitlines() if "=" in line and not line.startswith("#")
+    )
+    return result, generated, log.read_text() if log.exists() else ""
+
+
+def test_start_script_configures_a_zonal_broker(tmp_path):
+    result, props, calls = run_start(tmp_path, hostname="kafka-broker-zone-b-0", sts="kafka-broker-zone-b")
+    assert result.returncode == 0, result.stderr
+    fqdn = f"kafka-broker-zone-b-0.kafka-broker-hl.{DOMAIN}"
+    assert props["node.id"] == "200"
+    assert props["advertised.listeners"] == f"CLIENT://{fqdn}:9092,INTERNAL://{fqdn}:9094"
+    assert props["broker.rack"] == "zone-b"
+    assert props["process.roles"] == "broker"
+    assert "--cluster-id AAAAAAAAAAAAAAAAAAAAAA --ignore-formatted" in calls
+    assert calls.splitlines()[-1].startswith("kafka-server-start.sh ")
+
+
+def test_start_script_configures_a_controller(tmp_path):
+    result, props, _ = run_start(tmp_path, hostname="kafka-controller-2", sts="kafka-controller")
+    assert result.returncode == 0, result.stderr
+    assert (props["node.id"], props["process.roles"]) == ("2", "controller")
+    assert "advertised.listeners" not in props and "broker.rack" not in props
+
+
+def test_start_script_refuses_a_volume_of_another_cluster(tmp_path):
+    result, _, calls = run_start(
+        tmp_path, hostname="kafka-broker-zone-a-0", sts="kafka-broker-zone-a", formatted_id="BBBBBBBBBBBBBBBBBBBBBB"
+    )
+    assert result.returncode == 1
+    assert "belongs to Kafka cluster BBBBBBBBBBBBBBBBBBBBBB" in result.stderr and "orbit:kafka.clusterId" in result.stderr
+    assert "kafka-storage.sh" not in calls, "a volume of another cluster is never formatted"
