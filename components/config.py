@@ -277,6 +277,9 @@ class KafkaUserConfig(Model):
 
 
 class KafkaConfig(Model):
+    """Kafka in KRaft mode. Defaults are production: a dedicated quorum of 3 controllers, 3 brokers,
+    replication factor 3 with min.insync.replicas 2 (both derived from brokers unless set)."""
+
     enabled: bool = True
     cluster_id: Annotated[str, _matches(_KAFKA_CLUSTER_ID, "a Kafka cluster id (22 base64url characters)")] | None = Field(
         None,
