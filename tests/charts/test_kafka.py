@@ -157,6 +157,15 @@ def test_brokers_are_dealt_over_zones_with_rack_and_affinity():
     assert 'echo "broker.rack=${KAFKA_RACK}"' in script
 
 
+def test_a_zone_without_brokers_keeps_an_empty_set_so_scaling_down_never_deletes_one():
+    objects = kafka(**{**PRODUCTION, "broker": {"replicas": 2.0, "zones": ["zone-a", "zone-b", "zone-c"]},
+                       "replication": {"defaultReplicationFactor": 2.0, "minInsyncReplicas": 1.0}, "topics": []})
+    sets = {s["metadata"]["name"]: s["spec"]["replicas"] for s in statefulsets(objects, "broker")}
+    assert sets == {"kafka-broker-zone-a": 1, "kafka-broker-zone-b": 1, "kafka-broker-zone-c": 0}
+    bootstrap = env_of(one(objects, "Job")["spec"]["template"]["spec"]["containers"][0])["KAFKA_BOOTSTRAP"]
+    assert "zone-c" not in bootstrap
+
+
 def test_without_zones_brokers_spread_over_zones_without_rack():
     objects = kafka(broker={"replicas": 3.0})
     (sts,) = statefulsets(objects, "broker")

@@ -42,6 +42,8 @@ Broker StatefulSets as YAML {sets: [{name, zone, replicas, idBase}]}. With zones
 zone (pinned there, broker.rack = zone), brokers dealt out round-robin so the first zones take
 the remainder; a set's node ids are idBase + ordinal, idBase = 100 × (zone index + 1), so ids
 never collide with the controllers' (0-4) or another set's. Combined nodes are voters: ids 0..n-1.
+A zone with no broker still gets its (empty) set: scaling down then only ever lowers replicas,
+never deletes a StatefulSet (whose orphan propagation would leave the broker pod running).
 */}}
 {{- define "kafka.brokerSets" -}}
 {{- $total := int .Values.broker.replicas -}}
@@ -56,12 +58,10 @@ sets:
 {{- $count := len $zones }}
 {{- range $i, $zone := $zones }}
 {{- $replicas := add (div $total $count) (ternary 1 0 (lt $i (int (mod $total $count)))) }}
-{{- if gt (int $replicas) 0 }}
   - name: {{ printf "%s-%s" (include "kafka.brokerName" $) $zone | trunc 52 | trimSuffix "-" }}
     zone: {{ $zone | quote }}
     replicas: {{ $replicas }}
     idBase: {{ mul 100 (add1 $i) }}
-{{- end }}
 {{- end }}
 {{- end }}
 {{- end -}}
