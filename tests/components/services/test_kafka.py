@@ -13,9 +13,10 @@ import sys
 
 import pytest
 
+from components.config import parse_stack_config
 from tests.conftest import STACKS, StackPlan, capture_in_subprocess
 from tools.mock_outputs import RESOURCE_FAKES
-from tools.plan import ROOT, CapturedResource
+from tools.plan import ROOT, CapturedResource, stack_config
 from tools.render import render_releases
 
 RANDOM_ID = "random:index/randomId:RandomId"
@@ -69,9 +70,13 @@ def kafka_plans(stack_plans, production):
     return [*plans, production]
 
 
-def test_every_stack_installs_kafka(stack_plans):
+def test_every_stack_installs_kafka_unless_disabled(stack_plans):
     for stack in STACKS:
-        assert any(r.type == "orbit:service:Kafka" for r in stack_plans[stack].resources), stack
+        raw, _ = stack_config(stack)
+        config = parse_stack_config({k.removeprefix("orbit:"): v for k, v in raw.items() if k.startswith("orbit:")})
+        installed = any(r.type == "orbit:service:Kafka" for r in stack_plans[stack].resources)
+        assert installed == config.kafka.enabled, stack
+    assert any(r.type == "orbit:service:Kafka" for r in stack_plans["local"].resources)
 
 
 def test_cluster_id_is_a_random_id_kept_in_a_secret(stack_plans, production):
