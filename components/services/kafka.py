@@ -18,7 +18,7 @@ from components.context import PlatformContext
 from components.secrets import generated_password, kubernetes_secret
 from components.services.common import merge_by_name
 from components.tls import PlatformCA, service_dns_names
-from components.wiring import KAFKA_NAMESPACE, Credential, Endpoint, KafkaAccess, MetricsTarget, Peer
+from components.wiring import KAFKA_NAMESPACE, Credential, Endpoint, KafkaAccess, MetricsTarget, Peer, Route
 
 NAMESPACE = KAFKA_NAMESPACE
 RELEASE = "kafka"
@@ -128,6 +128,8 @@ class Kafka(pulumi.ComponentResource):
                 pod_labels=dict(EXPORTER_LABELS),
             ),
         )
+        # Kafka speaks its own protocol: nothing for the gateway to publish.
+        self.routes: tuple[Route, ...] = ()
         self.register_outputs({"bootstrapServers": self.access.bootstrap_servers, "userSecrets": self.user_secrets})
 
 
