@@ -243,3 +243,16 @@ def test_a_recovered_stack_adopts_the_volumes_cluster_id(tmp_path):
     )
     plan = _capture("recover", tmp_path)
     assert plan.named("orbit-kafka-kafka-cluster-id", SECRET).inputs["stringData"]["clusterId"] == adopted
+
+
+def test_prometheus_scrapes_the_exporter_and_alerts_on_partitions(stack_plans):
+    plan = stack_plans["local"]
+    if not any(r.type == "orbit:service:Prometheus" for r in plan.resources):
+        pytest.skip("the local stack runs no Prometheus")
+    targets = plan.chart("prometheus").inputs["values"]["scrapeTargets"]
+    assert any(t["job"] == "kafka-exporter" and t["namespace"] == "orbit-kafka" for t in targets)
+    assert plan.chart("kafka").inputs["values"]["networkPolicy"]["metricsFrom"][0]["namespace"] == "orbit-monitoring"
+    rules = next(o for o in plan.release("prometheus").objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "prometheus-rules")
+    exporter_rules = rules["data"]["kafka-exporter.yaml"]
+    for alert in ("KafkaUnderReplicatedPartitions", "KafkaOfflinePartitions", "KafkaConsumerGroupLagGrowing"):
+        assert f"alert: {alert}" in exporter_rules
