@@ -14,6 +14,7 @@ from components.config import StackConfig
 from components.context import PlatformContext
 from components.services import airflow
 from components.services import kong as kong_service
+from components.services.kafka import Kafka, KafkaArgs
 from components.services.kong import Kong, KongArgs
 from components.services.minio import CONSOLE_PATH, Minio, MinioArgs
 from components.services.prometheus import Prometheus, PrometheusArgs
@@ -60,8 +61,23 @@ class Platform(pulumi.ComponentResource):
                 opts=child,
             )
 
+        # --- kafka: Airflow is its client on the platform; Prometheus scrapes the exporter ---
+        self.kafka: Kafka | None = None
+        if config.kafka.enabled:
+            self.kafka = Kafka(
+                "kafka",
+                KafkaArgs(
+                    config=config.kafka,
+                    context=context,
+                    ca=self.ca,
+                    clients=(airflow.CLIENT_PEER,) if config.airflow.enabled else (),
+                    metrics_clients=metrics_clients,
+                ),
+                opts=child,
+            )
+
         # --- airflow: metadata database from the cluster, task logs to MinIO, UI behind the
-        # gateway; Kafka is wired by passing kafka=<Kafka component>.access ---
+        # gateway, a connection to Kafka ---
         self.airflow: airflow.Airflow | None = None
         if config.airflow.enabled:
             gateway_url = f"https://{config.kong.hostname}" if config.kong.enabled and config.kong.hostname else None
@@ -73,6 +89,7 @@ class Platform(pulumi.ComponentResource):
                     postgres=cluster.postgres,
                     logs=self.minio.s3_access(airflow.LOG_USER, config.airflow.logs_bucket) if self.minio else None,
                     public_url=config.airflow.public_url or gateway_url,
+                    kafka=self.kafka.access if self.kafka else None,
                     gateway_clients=gateway_clients,
                     metrics_clients=metrics_clients,
                 ),
@@ -80,7 +97,7 @@ class Platform(pulumi.ComponentResource):
             )
         # --- end airflow ---
 
-        services = [service for service in (self.minio, self.airflow) if service is not None]
+        services = [service for service in (self.minio, self.kafka, self.airflow) if service is not None]
 
         self.prometheus: Prometheus | None = None
         if config.prometheus.enabled:
@@ -113,6 +130,8 @@ class Platform(pulumi.ComponentResource):
         if self.minio:
             self.endpoints["minioS3"] = self.minio.s3.url
             self.endpoints["minioConsole"] = self.minio.console.url
+        if self.kafka:
+            self.endpoints["kafkaBootstrap"] = self.kafka.access.bootstrap_servers
         if self.airflow:
             self.endpoints["airflowApi"] = self.airflow.api.url + self.airflow.api.path
         if self.prometheus:

@@ -47,8 +47,13 @@ class PlatformCA(pulumi.ComponentResource):
         dns_names: Sequence[str],
         context: PlatformContext,
         namespace: Namespace,
+        pkcs8_key: bool = False,
     ) -> pulumi.Resource:
-        """A server certificate for `dns_names`, stored as Secret `name` (tls.crt, tls.key, ca.crt)."""
+        """A server certificate for `dns_names`, stored as Secret `name` (tls.crt, tls.key, ca.crt).
+
+        `pkcs8_key` stores the key as PKCS#8 (`BEGIN PRIVATE KEY`) instead of SEC1: Java's PEM
+        readers (Kafka's PEM keystores) accept only PKCS#8.
+        """
         key = tls.PrivateKey(
             f"{name}-key", algorithm="ECDSA", ecdsa_curve="P256", opts=pulumi.ResourceOptions(parent=parent)
         )
@@ -74,7 +79,11 @@ class PlatformCA(pulumi.ComponentResource):
             name,
             context=context,
             namespace=namespace,
-            data={"tls.crt": certificate.cert_pem, "tls.key": key.private_key_pem, "ca.crt": self.cert_pem},
+            data={
+                "tls.crt": certificate.cert_pem,
+                "tls.key": key.private_key_pem_pkcs8 if pkcs8_key else key.private_key_pem,
+                "ca.crt": self.cert_pem,
+            },
             secret_type="kubernetes.io/tls",
         )
 

@@ -42,6 +42,7 @@ RESOURCE_FAKES: dict[str, ResourceFake] = {
     "random:index/randomUuid:RandomUuid": lambda name, inputs: {"result": f"00000000-0000-4000-8000-{fake_digest(name, 12)}"},
     "tls:index/privateKey:PrivateKey": lambda name, inputs: {
         "privateKeyPem": _pem("PRIVATE KEY", name),
+        "privateKeyPemPkcs8": _pem("PRIVATE KEY", f"pkcs8:{name}"),
         "publicKeyPem": _pem("PUBLIC KEY", name),
     },
     "tls:index/selfSignedCert:SelfSignedCert": lambda name, inputs: {"certPem": _pem("CERTIFICATE", name)},

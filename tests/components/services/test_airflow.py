@@ -159,7 +159,8 @@ def test_without_minio_airflow_keeps_its_logs_local(tmp_path):
     resources = _plan(tmp_path, "  orbit:minio: { enabled: false }\n")
     chart = next(r for r in resources if r["name"] == "airflow" and r["type"].endswith("Chart"))
     values = chart["inputs"]["values"]
-    assert "remoteLogging" not in values and values["networkPolicy"]["egressTo"] == []
+    assert "remoteLogging" not in values
+    assert [e for e in values["networkPolicy"]["egressTo"] if e["namespace"] == "orbit-minio"] == []
     assert not [r for r in resources if r["name"] == "orbit-airflow-airflow-minio-logs"]
     objects = render("airflow", values, release="airflow", namespace="orbit-airflow")
     assert "remote_logging = False" in one(objects, "ConfigMap", "airflow-config")["data"]["airflow.cfg"]
