@@ -11,8 +11,11 @@ import pulumi
 from components.clusters import Cluster
 from components.config import StackConfig
 from components.context import PlatformContext
+from components.services.elk import Elk, ElkArgs
+from components.services.log_shipper import SHIPPER_PEER, LogShipper, LogShipperArgs, ShipperOutput
 from components.services.minio import Minio, MinioArgs
 from components.tls import PlatformCA
+from components.wiring import GATEWAY_PROXY, PROMETHEUS_SCRAPER
 
 
 class Platform(pulumi.ComponentResource):
@@ -31,8 +34,41 @@ class Platform(pulumi.ComponentResource):
             self.minio = Minio("minio", MinioArgs(config=config.minio, context=context, ca=self.ca),
                                opts=pulumi.ResourceOptions(parent=self))
 
+        # --- ELK: Elasticsearch, Kibana, Logstash, and the log shipper feeding them -------------
+        self.elk: Elk | None = None
+        self.log_shipper: LogShipper | None = None
+        if config.elk.enabled:
+            direct = config.elk.shipper.target == "elasticsearch"
+            self.elk = Elk(
+                "elk",
+                ElkArgs(
+                    config=config.elk,
+                    context=context,
+                    ca=self.ca,
+                    logstash_clients=() if direct else (SHIPPER_PEER,),
+                    elasticsearch_clients=(SHIPPER_PEER,) if direct else (),
+                    gateway_clients=(GATEWAY_PROXY,),
+                    metrics_clients=(PROMETHEUS_SCRAPER,),
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            output = (
+                ShipperOutput(self.elk.elasticsearch, self.elk.elasticsearch_peer, self.ca.cert_pem, self.elk.access.credential, self.elk.log_data_stream)
+                if direct
+                else ShipperOutput(self.elk.logstash, self.elk.logstash_peer, self.ca.cert_pem)
+            )
+            self.log_shipper = LogShipper(
+                "log-shipper",
+                LogShipperArgs(config=config.elk.shipper, context=context, output=output, metrics_clients=(PROMETHEUS_SCRAPER,)),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        # --- end ELK ---------------------------------------------------------------------------
+
         self.endpoints: dict[str, str] = {}
         if self.minio:
             self.endpoints["minioS3"] = self.minio.s3.url
             self.endpoints["minioConsole"] = self.minio.console.url
+        if self.elk:
+            self.endpoints["kibana"] = self.elk.kibana.url
+            self.endpoints["elasticsearch"] = self.elk.elasticsearch.url
         self.register_outputs({"endpoints": self.endpoints, "caCertificate": self.ca.cert_pem})

@@ -47,8 +47,13 @@ class PlatformCA(pulumi.ComponentResource):
         dns_names: Sequence[str],
         context: PlatformContext,
         namespace: Namespace,
+        pkcs8_key: bool = False,
     ) -> pulumi.Resource:
-        """A server certificate for `dns_names`, stored as Secret `name` (tls.crt, tls.key, ca.crt)."""
+        """A server certificate for `dns_names`, stored as Secret `name` (tls.crt, tls.key, ca.crt).
+
+        `pkcs8_key` adds the key again as `tls-pkcs8.key` in PKCS#8 form, for servers that read no
+        other key format (Logstash's inputs).
+        """
         key = tls.PrivateKey(
             f"{name}-key", algorithm="ECDSA", ecdsa_curve="P256", opts=pulumi.ResourceOptions(parent=parent)
         )
@@ -74,7 +79,12 @@ class PlatformCA(pulumi.ComponentResource):
             name,
             context=context,
             namespace=namespace,
-            data={"tls.crt": certificate.cert_pem, "tls.key": key.private_key_pem, "ca.crt": self.cert_pem},
+            data={
+                "tls.crt": certificate.cert_pem,
+                "tls.key": key.private_key_pem,
+                "ca.crt": self.cert_pem,
+                **({"tls-pkcs8.key": key.private_key_pem_pkcs8} if pkcs8_key else {}),
+            },
             secret_type="kubernetes.io/tls",
         )
 
