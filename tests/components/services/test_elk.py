@@ -203,3 +203,31 @@ def test_sysctl_opt_in_is_covered_only_by_its_conditional_exception(opt_ins):
     assert statefulsets and all(s["metadata"]["annotations"]["orbit.dev/privileged-sysctl"] == "true" for s in statefulsets)
     without_exceptions = list(rules.KUBERNETES_RULES["pod-security-restricted"](statefulsets, rules.PolicyContext()))
     assert any("privileged" in v.message for v in without_exceptions)
+
+
+@pytest.mark.slow
+def test_prod_like_stacks_pass_checkov(prod, opt_ins, tmp_path):
+    import subprocess
+
+    import yaml
+
+    from tests.test_checkov import SKIPS, checkov_binary
+
+    binary = checkov_binary()
+    if binary is None:
+        pytest.skip("Checkov is not installed (make checkov-venv)")
+    for plan in (prod, opt_ins):
+        directory = tmp_path / plan.stack
+        directory.mkdir()
+        for release in plan.releases:
+            (directory / f"{release.name}.yaml").write_text(yaml.safe_dump_all(release.objects, sort_keys=True))
+        result = subprocess.run(
+            [binary, "-d", str(directory), "--framework", "kubernetes", "--quiet", "--compact", "-o", "json",
+             "--skip-check", ",".join(s["check"] for s in SKIPS)],
+            capture_output=True, text=True, timeout=900,
+        )
+        reports = json.loads(result.stdout)
+        reports = reports if isinstance(reports, list) else [reports]
+        failed = [f"{plan.stack} {c['check_id']} {c['resource']}" for r in reports for c in r.get("results", {}).get("failed_checks", [])]
+        assert sum(r.get("summary", {}).get("passed", 0) for r in reports) > 0
+        assert not failed, "\n".join(failed)
