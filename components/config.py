@@ -342,6 +342,17 @@ class LogShipperConfig(Model):
     )
 
 
+class ElkSnapshotsConfig(Model):
+    """Nightly snapshots of every index to a MinIO bucket (the platform creates bucket and user)."""
+
+    enabled: bool = False
+    bucket: BucketName = "elasticsearch-snapshots"
+    schedule: Annotated[
+        str, _matches(re.compile(r"^\S+( \S+){5,6}$"), "an Elasticsearch cron expression such as '0 30 1 * * ?'")
+    ] = Field("0 30 1 * * ?", description="When the snapshot lifecycle policy runs (Elasticsearch cron, UTC).")
+    retention_days: int = Field(30, ge=1, le=3650, description="Snapshots older than this are deleted (at least 5 kept).")
+
+
 class ElkConfig(Model):
     enabled: bool = True
     log_retention_days: int = Field(14, ge=1, le=3650, description="Days the ILM policy keeps log indices.")
@@ -349,6 +360,7 @@ class ElkConfig(Model):
     kibana: KibanaConfig = KibanaConfig()
     logstash: LogstashConfig = LogstashConfig()
     shipper: LogShipperConfig = LogShipperConfig()
+    snapshots: ElkSnapshotsConfig = ElkSnapshotsConfig()
 
 
 # --- the whole stack -------------------------------------------------------------------------
@@ -362,6 +374,12 @@ class StackConfig(Model):
     cluster: ClusterConfig
     minio: MinioConfig = MinioConfig(servers=1)
     elk: ElkConfig = ElkConfig()
+
+    @model_validator(mode="after")
+    def _elk_snapshots_need_minio(self) -> StackConfig:
+        if self.elk.enabled and self.elk.snapshots.enabled and not self.minio.enabled:
+            raise ValueError("elk.snapshots.enabled is true but minio.enabled is false; snapshots are stored in MinIO")
+        return self
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -424,6 +442,7 @@ __all__ = [
     "ElasticsearchConfig",
     "ElasticsearchNodesConfig",
     "ElkConfig",
+    "ElkSnapshotsConfig",
     "ExistingClusterConfig",
     "KibanaConfig",
     "LogShipperConfig",

@@ -11,11 +11,11 @@ import pulumi
 from components.clusters import Cluster
 from components.config import StackConfig
 from components.context import PlatformContext
-from components.services.elk import Elk, ElkArgs
+from components.services.elk import SNAPSHOT_USER, Elk, ElkArgs, minio_requests
 from components.services.log_shipper import SHIPPER_PEER, LogShipper, LogShipperArgs, ShipperOutput
 from components.services.minio import Minio, MinioArgs
 from components.tls import PlatformCA
-from components.wiring import GATEWAY_PROXY, PROMETHEUS_SCRAPER
+from components.wiring import GATEWAY_PROXY, MINIO_NAMESPACE, PROMETHEUS_SCRAPER, Peer
 
 
 class Platform(pulumi.ComponentResource):
@@ -31,7 +31,7 @@ class Platform(pulumi.ComponentResource):
 
         self.minio: Minio | None = None
         if config.minio.enabled:
-            self.minio = Minio("minio", MinioArgs(config=config.minio, context=context, ca=self.ca),
+            self.minio = Minio("minio", MinioArgs(config=config.minio, context=context, ca=self.ca, **minio_requests(config.elk)),
                                opts=pulumi.ResourceOptions(parent=self))
 
         # --- ELK: Elasticsearch, Kibana, Logstash, and the log shipper feeding them -------------
@@ -39,6 +39,7 @@ class Platform(pulumi.ComponentResource):
         self.log_shipper: LogShipper | None = None
         if config.elk.enabled:
             direct = config.elk.shipper.target == "elasticsearch"
+            snapshots = config.elk.snapshots.enabled and self.minio is not None
             self.elk = Elk(
                 "elk",
                 ElkArgs(
@@ -49,6 +50,8 @@ class Platform(pulumi.ComponentResource):
                     elasticsearch_clients=(SHIPPER_PEER,) if direct else (),
                     gateway_clients=(GATEWAY_PROXY,),
                     metrics_clients=(PROMETHEUS_SCRAPER,),
+                    snapshot_access=self.minio.s3_access(SNAPSHOT_USER, config.elk.snapshots.bucket) if snapshots else None,
+                    snapshot_peer=Peer(MINIO_NAMESPACE, self.minio.server_labels) if snapshots else None,
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )

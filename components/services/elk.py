@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pulumi
 
 from components.charts import create_namespace, install_chart
-from components.config import ElasticsearchConfig, ElasticsearchNodesConfig, ElkConfig
+from components.config import BucketConfig, ElasticsearchConfig, ElasticsearchNodesConfig, ElkConfig, MinioUserConfig
 from components.context import PlatformContext
 from components.secrets import generated_password, kubernetes_secret
 from components.tls import PlatformCA, service_dns_names
@@ -25,6 +25,7 @@ from components.wiring import (
     MetricsTarget,
     Peer,
     Route,
+    S3Access,
 )
 
 NAMESPACE = LOGGING_NAMESPACE
@@ -40,6 +41,8 @@ WRITER_USER = "orbit-log-writer"
 USERS = ("elastic", "kibana_system", WRITER_USER, "orbit-exporter", "orbit-probe")
 LOG_DATA_STREAM = "orbit-logs"
 KIBANA_PATH = "/kibana"
+SNAPSHOT_USER = "elasticsearch"
+SNAPSHOT_SECRET = "elk-snapshots-s3"
 
 
 def pod_labels(component: str) -> dict[str, str]:
@@ -56,6 +59,22 @@ class ElkArgs:
     elasticsearch_clients: tuple[Peer, ...] = ()
     gateway_clients: tuple[Peer, ...] = ()
     metrics_clients: tuple[Peer, ...] = ()
+    # The snapshot bucket's credential and the pods serving it (MinIO), when snapshots are on.
+    snapshot_access: S3Access | None = None
+    snapshot_peer: Peer | None = None
+
+
+def minio_requests(config: ElkConfig) -> dict[str, tuple]:
+    """What ELK needs from MinIO (MinioArgs keyword arguments): the snapshot bucket, a user
+    limited to it, and Elasticsearch's nodes admitted to the S3 API."""
+    if not (config.enabled and config.snapshots.enabled):
+        return {}
+    bucket = config.snapshots.bucket
+    return {
+        "extra_buckets": (BucketConfig(name=bucket),),
+        "extra_users": (MinioUserConfig(name=SNAPSHOT_USER, access="readwrite", buckets=(bucket,)),),
+        "api_clients": (Peer(NAMESPACE, pod_labels("elasticsearch")),),
+    }
 
 
 def _split(replicas: int, zones: tuple[str, ...]) -> list[tuple[str, int]]:
@@ -114,7 +133,7 @@ class Elk(pulumi.ComponentResource):
             namespace=namespace,
             data={key: generated_password(self, f"elk-kibana-{key}", length=48) for key in ("encryptionKey", "savedObjectsKey", "reportingKey")},
         )
-        certificates = [
+        chart_secrets = [
             # localhost: the readiness probe asks the node itself and verifies its certificate.
             args.ca.issue_secret(
                 self,
@@ -135,6 +154,21 @@ class Elk(pulumi.ComponentResource):
                 pkcs8_key=True,
             ),
         ]
+
+        snapshots = config.snapshots if config.snapshots.enabled else None
+        if snapshots and args.snapshot_access is None:
+            raise ValueError("elk.snapshots.enabled needs the snapshot bucket's S3 access (MinIO)")
+        if snapshots:
+            access = args.snapshot_access
+            chart_secrets.append(
+                kubernetes_secret(
+                    self,
+                    SNAPSHOT_SECRET,
+                    context=context,
+                    namespace=namespace,
+                    data={"accessKey": access.credential.username, "secretKey": access.credential.password},
+                )
+            )
 
         zones = context.cluster.facts.zones
         sets = node_sets(es, zones)
@@ -168,7 +202,19 @@ class Elk(pulumi.ComponentResource):
                 "queue": {"size": config.logstash.queue_volume_size, "maxBytes": config.logstash.queue_max_size},
                 "resources": config.logstash.resources.model_dump(),
             },
+            "snapshots": {
+                "enabled": True,
+                "host": args.snapshot_access.endpoint.host,
+                "port": args.snapshot_access.endpoint.port,
+                "credentialsSecret": SNAPSHOT_SECRET,
+                "bucket": args.snapshot_access.bucket,
+                "schedule": snapshots.schedule,
+                "retentionDays": snapshots.retention_days,
+            }
+            if snapshots
+            else {"enabled": False},
             "networkPolicy": {
+                "snapshotsTo": [args.snapshot_peer.values()] if snapshots and args.snapshot_peer else [],
                 "elasticsearchFrom": [peer.values() for peer in args.elasticsearch_clients],
                 "logstashFrom": [peer.values() for peer in args.logstash_clients],
                 "kibanaFrom": [peer.values() for peer in args.gateway_clients],
@@ -182,7 +228,7 @@ class Elk(pulumi.ComponentResource):
             namespace=namespace,
             values=values,
             release=RELEASE,
-            depends_on=[credentials, kibana_keys, *certificates],
+            depends_on=[credentials, kibana_keys, *chart_secrets],
         )
 
         self.namespace = NAMESPACE

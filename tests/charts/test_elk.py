@@ -195,6 +195,34 @@ def test_superuser_password_never_reaches_argv_or_env():
     assert set(env_of(job["containers"][0])) == {"ES_URL"}
 
 
+def test_snapshots_configure_the_s3_client_keystore_trust_and_lifecycle_policy():
+    objects = elk(
+        snapshots={"enabled": True, "host": "minio.orbit-minio.svc.cluster.local", "credentialsSecret": "elk-snapshots-s3", "bucket": "es-snap"},
+        networkPolicy={"snapshotsTo": [{"namespace": "orbit-minio"}]},
+    )
+    config = es_config(objects, "data")
+    assert config["s3.client.orbit.endpoint"] == "https://minio.orbit-minio.svc.cluster.local:9000"
+    assert config["s3.client.orbit.path_style_access"] is True
+    prepare = one(objects, "ConfigMap", "elk-es-data-config")["data"]["prepare.sh"]
+    assert "keystore add-file --force s3.client.orbit.access_key /run/secrets/s3/accessKey" in prepare
+    assert "keytool -importcert" in prepare
+    container = pod(one(objects, "StatefulSet", "elk-es-data"))["containers"][0]
+    assert "-Djavax.net.ssl.trustStore=/usr/share/elasticsearch/config/jvm-truststore.p12" in env_of(container)["ES_JAVA_OPTS"]
+    setup = one(objects, "ConfigMap", "elk-setup")["data"]
+    assert json.loads(setup["snapshot-repository.json"]) == {"type": "s3", "settings": {"bucket": "es-snap", "client": "orbit", "base_path": "orbit-logs"}}
+    policy = json.loads(setup["snapshot-policy.json"])
+    assert policy["repository"] == "orbit-snapshots" and policy["retention"]["expire_after"] == "30d"
+    assert "/_slm/policy/orbit-nightly" in setup["setup.sh"]
+    egress = one(objects, "NetworkPolicy", "elk-elasticsearch")["spec"]["egress"]
+    assert egress[1]["ports"] == [{"protocol": "TCP", "port": 9000}]
+
+
+def test_snapshots_are_off_by_default():
+    objects = elk()
+    assert "snapshot-repository.json" not in one(objects, "ConfigMap", "elk-setup")["data"]
+    assert "s3.client.orbit.endpoint" not in es_config(objects, "data")
+
+
 # --- Kibana, Logstash, exporter --------------------------------------------------------------
 
 
@@ -289,6 +317,8 @@ def test_no_helm_hooks_and_every_image_moves_with_the_registry():
         ({"elasticsearch": {"extraConfig": {"bootstrap.password": "x"}}}, "invalid propertyName 'bootstrap.password'"),
         ({"unknownKey": True}, "unknownKey"),
         ({"tls": {"kibanaSecret": ""}}, "tls.kibanaSecret is required"),
+        ({"snapshots": {"enabled": True, "host": "minio"}}, "snapshots.credentialsSecret and snapshots.bucket are required"),
+        ({"snapshots": {"schedule": "nightly"}}, "schedule"),
     ],
 )
 def test_bad_values_are_rejected(values, message):

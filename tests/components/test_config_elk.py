@@ -30,6 +30,9 @@ BAD_CASES = [
     ({"logstash": {"queueMaxSize": "8GiB"}}, ["orbit:elk.logstash.queueMaxSize", "'8GiB'", "1024mb or 8gb"]),
     ({"logstash": {"queueVolumeSize": "5Gi", "queueMaxSize": "8gb"}}, ["orbit:elk.logstash", "queueMaxSize 8gb does not fit in queueVolumeSize 5Gi"]),
     ({"logstash": {"heap": "2g", "resources": SMALL}}, ["orbit:elk.logstash", "heap 2g does not fit in the memory limit 1Gi"]),
+    ({"snapshots": {"schedule": "nightly"}}, ["orbit:elk.snapshots.schedule", "'nightly'", "Elasticsearch cron expression"]),
+    ({"snapshots": {"bucket": "Snapshots"}}, ["orbit:elk.snapshots.bucket", "'Snapshots'", "S3 bucket name"]),
+    ({"snapshots": {"retentionDays": 0}}, ["orbit:elk.snapshots.retentionDays", "greater than or equal to 1"]),
     ({"shipper": {"target": "kafka"}}, ["orbit:elk.shipper.target", "'logstash' or 'elasticsearch'", "'kafka'"]),
     ({"shipper": {"resources": {"requests": {"cpu": "1", "memory": "1Gi"}}}}, ["orbit:elk.shipper.resources.limits", "Field required"]),
 ]
@@ -42,6 +45,12 @@ def test_bad_elk_config_is_rejected_with_a_clear_message(elk, fragments):
     message = str(raised.value)
     for fragment in fragments:
         assert fragment in message, f"{fragment!r} missing from:\n{message}"
+
+
+def test_snapshots_need_minio():
+    with pytest.raises(ConfigError) as raised:
+        parse_stack_config({**BASE, "minio": {"enabled": False}, "elk": {"snapshots": {"enabled": True}}})
+    assert "elk.snapshots.enabled is true but minio.enabled is false" in str(raised.value)
 
 
 def test_defaults_are_the_production_layout():

@@ -69,6 +69,11 @@ elk.orbit.dev/node-set: {{ .set.name }}
 {{- if and .Values.logstash.enabled (not .Values.tls.logstashSecret) -}}
 {{- fail "tls.logstashSecret is required when logstash.enabled" -}}
 {{- end -}}
+{{- if .Values.snapshots.enabled -}}
+{{- if not (and .Values.snapshots.host .Values.snapshots.credentialsSecret .Values.snapshots.bucket) -}}
+{{- fail "snapshots.host, snapshots.credentialsSecret and snapshots.bucket are required when snapshots.enabled" -}}
+{{- end -}}
+{{- end -}}
 {{- $masters := len (splitList "," (include "elk.masterNodes" .) | compact) -}}
 {{- if eq $masters 0 -}}
 {{- fail "elasticsearch.nodeSets has no master-eligible node: give at least one set the master role" -}}

@@ -27,6 +27,7 @@ PROD = """config:
 OPT_INS = PROD + """  orbit:elk:
     elasticsearch: {sysctlInitContainer: true}
     shipper: {target: elasticsearch}
+    snapshots: {enabled: true, retentionDays: 10}
 """
 
 
@@ -132,6 +133,23 @@ def test_shipping_straight_to_elasticsearch_copies_the_writer_credential(opt_ins
     assert secret.inputs["stringData"]["username"] == "orbit-log-writer"
     assert secret.masked_inputs["stringData"] == "[secret]"
     assert elk_values(opt_ins)["networkPolicy"]["elasticsearchFrom"][0]["namespace"] == "orbit-log-shipper"
+
+
+def test_snapshots_get_a_minio_bucket_user_and_network_path(opt_ins, prod):
+    minio = opt_ins.chart("minio").inputs["values"]
+    assert {"name": "elasticsearch-snapshots", "versioning": False} in minio["provisioning"]["buckets"]
+    user = next(u for u in minio["provisioning"]["users"] if u["name"] == "elasticsearch")
+    assert user["buckets"] == ["elasticsearch-snapshots"] and user["access"] == "readwrite"
+    assert {"namespace": "orbit-logging", "podLabels": {"app.kubernetes.io/instance": "elk", "app.kubernetes.io/component": "elasticsearch"}} in minio["networkPolicy"]["apiFrom"]
+    snapshots = elk_values(opt_ins)["snapshots"]
+    assert snapshots["host"] == "minio.orbit-minio.svc.cluster.local" and snapshots["port"] == 9000.0
+    assert snapshots["bucket"] == "elasticsearch-snapshots" and snapshots["retentionDays"] == 10.0
+    assert snapshots["credentialsSecret"] == "elk-snapshots-s3"
+    copied = opt_ins.named("orbit-logging-elk-snapshots-s3", "kubernetes:core/v1:Secret")
+    assert copied.inputs["stringData"]["accessKey"] == "elasticsearch" and copied.masked_inputs["stringData"] == "[secret]"
+    assert elk_values(opt_ins)["networkPolicy"]["snapshotsTo"][0]["namespace"] == "orbit-minio"
+    assert elk_values(prod)["snapshots"] == {"enabled": False}
+    assert not [u for u in prod.chart("minio").inputs["values"]["provisioning"]["users"] if u["name"] == "elasticsearch"]
 
 
 def test_component_publishes_access_metrics_and_routes():
