@@ -204,7 +204,7 @@ def test_snapshots_configure_the_s3_client_keystore_trust_and_lifecycle_policy()
     assert config["s3.client.orbit.endpoint"] == "https://minio.orbit-minio.svc.cluster.local:9000"
     assert config["s3.client.orbit.path_style_access"] is True
     prepare = one(objects, "ConfigMap", "elk-es-data-config")["data"]["prepare.sh"]
-    assert "keystore add-file --force s3.client.orbit.access_key /run/secrets/s3/accessKey" in prepare
+    assert "keystore add-file s3.client.orbit.access_key /run/secrets/s3/accessKey s3.client.orbit.secret_key /run/secrets/s3/secretKey" in prepare
     assert "keytool -importcert" in prepare
     container = pod(one(objects, "StatefulSet", "elk-es-data"))["containers"][0]
     assert "-Djavax.net.ssl.trustStore=/usr/share/elasticsearch/config/jvm-truststore.p12" in env_of(container)["ES_JAVA_OPTS"]
