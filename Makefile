@@ -9,9 +9,10 @@ STACK        ?= local
 OUT          ?= build/render/$(STACK)
 BASE         ?= origin/main
 PYTEST_ARGS  ?=
+VERIFY_ARGS  ?=
 BIN          := $(VENV)/bin
 
-.PHONY: venv checkov-venv test test-fast render images up preview destroy clean help
+.PHONY: venv checkov-venv test test-fast render images up preview destroy verify clean help
 
 help:
 	@echo "make up STACK=<env>           deploy (pulumi up) with the policy pack; local file backend by default"
@@ -19,6 +20,7 @@ help:
 	@echo "make test                     every offline check"
 	@echo "make render STACK=<env> [OUT=dir]  write resources.json, manifests/, images.txt"
 	@echo "make images STACK=<env>       every image the stack deploys, for mirroring"
+	@echo "make verify STACK=<env> [VERIFY_ARGS='--context x --timeout 900']  live smoke checks of a deployed stack"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +57,10 @@ preview: venv
 
 destroy: venv
 	@VENV=$(VENV) tools/live.sh destroy $(STACK)
+
+# Live smoke checks of a deployed stack: workloads ready, each enabled service healthy.
+verify: venv
+	$(BIN)/python -m tools.verify --stack $(STACK) $(VERIFY_ARGS)
 
 clean:
 	rm -rf build .pytest_cache

@@ -223,6 +223,227 @@ class MinioConfig(Model):
         return self
 
 
+# --- Prometheus ------------------------------------------------------------------------------
+
+_DURATION = re.compile(r"^([0-9]+(ms|s|m|h|d|w|y))+$")
+_TSDB_SIZE = re.compile(r"^[1-9][0-9]*(MB|GB|TB)$")
+_SMARTHOST = re.compile(r"^[A-Za-z0-9.-]+:[0-9]{1,5}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+Duration = Annotated[str, _matches(_DURATION, "a Prometheus duration such as 30s, 15d or 1h30m")]
+TsdbSize = Annotated[str, _matches(_TSDB_SIZE, "a Prometheus size in MB, GB or TB such as 40GB")]
+EmailAddress = Annotated[str, _matches(_EMAIL, "an e-mail address")]
+_BYTES = {"Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "MB": 2**20, "GB": 2**30, "TB": 2**40}
+
+
+def _bytes(size: str) -> int:
+    """Prometheus' MB/GB/TB are powers of 1024, like Kubernetes' Mi/Gi/Ti."""
+    number, unit = re.match(r"^([0-9]+)(\D+)$", size).groups()
+    return int(number) * _BYTES[unit]
+
+
+class SlackReceiverConfig(Model):
+    channel: str = Field(min_length=2, pattern=r"^[#@]", description="Channel (#name) or user (@name).")
+
+
+class EmailReceiverConfig(Model):
+    to: EmailAddress
+    from_address: EmailAddress
+    smarthost: Annotated[str, _matches(_SMARTHOST, "host:port of an SMTP relay such as smtp.corp:587")]
+    username: str = Field(min_length=1)
+
+
+class AlertReceiverConfig(Model):
+    """Where Alertmanager sends notifications. `secret` (a Pulumi secret) is the Slack webhook URL,
+    the webhook URL, or the SMTP password; it lands in a Kubernetes Secret mounted as a file."""
+
+    name: DnsLabel
+    type: Literal["slack", "webhook", "email"]
+    secret: SecretStr
+    severities: tuple[Literal["critical", "warning"], ...] = Field(("critical", "warning"), min_length=1)
+    slack: SlackReceiverConfig | None = None
+    email: EmailReceiverConfig | None = None
+
+    @model_validator(mode="after")
+    def _section_matches_type(self) -> AlertReceiverConfig:
+        sections = {"slack": self.slack, "email": self.email}
+        if self.type in sections and sections[self.type] is None:
+            raise ValueError(f"receiver {self.name!r} has type {self.type!r} but no {self.type!r} section")
+        stray = sorted(n for n, v in sections.items() if v is not None and n != self.type)
+        if stray:
+            raise ValueError(f"receiver {self.name!r} has type {self.type!r} but section(s) {', '.join(stray)} are set; remove them")
+        return self
+
+
+class AlertmanagerConfig(Model):
+    replicas: int = Field(3, ge=1, le=5, description="Replicas peered over port 9094 (1 disables clustering).")
+    receivers: tuple[AlertReceiverConfig, ...] = ()
+    resources: Resources = Resources(
+        requests=ComputeResources(cpu="50m", memory="128Mi"),
+        limits=ComputeResources(cpu="500m", memory="256Mi"),
+    )
+
+    @model_validator(mode="after")
+    def _unique_receivers(self) -> AlertmanagerConfig:
+        names = [r.name for r in self.receivers]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"receiver(s) {', '.join(duplicates)} are listed more than once")
+        return self
+
+
+class NodeExporterConfig(Model):
+    enabled: bool = True
+    port: int = Field(9100, ge=1024, le=65535, description="Host port (node-exporter uses the host network).")
+    resources: Resources = Resources(
+        requests=ComputeResources(cpu="50m", memory="64Mi"),
+        limits=ComputeResources(cpu="250m", memory="128Mi"),
+    )
+
+
+class KubeStateMetricsConfig(Model):
+    enabled: bool = True
+    resources: Resources = Resources(
+        requests=ComputeResources(cpu="50m", memory="128Mi"),
+        limits=ComputeResources(cpu="500m", memory="256Mi"),
+    )
+
+
+class PrometheusConfig(Model):
+    enabled: bool = True
+    retention_time: Duration = "15d"
+    retention_size: TsdbSize | None = Field(None, description="TSDB size cap; default: 80% of volumeSize.")
+    volume_size: Size = "50Gi"
+    storage_class: DnsLabel | None = Field(None, description="Default: the cluster's storage class.")
+    scrape_interval: Duration = "30s"
+    runbook_base_url: str = Field(
+        "https://github.com/orbit-platform/orbit/blob/main/docs/runbooks", pattern=r"^https?://\S+$"
+    )
+    resources: Resources = Resources(
+        requests=ComputeResources(cpu="500m", memory="2Gi"),
+        limits=ComputeResources(cpu="2", memory="4Gi"),
+    )
+    alertmanager: AlertmanagerConfig = AlertmanagerConfig()
+    node_exporter: NodeExporterConfig = NodeExporterConfig()
+    kube_state_metrics: KubeStateMetricsConfig = KubeStateMetricsConfig()
+
+    @model_validator(mode="after")
+    def _retention_fits_the_volume(self) -> PrometheusConfig:
+        if self.retention_size is not None and _bytes(self.retention_size) >= _bytes(self.volume_size):
+            raise ValueError(
+                f"retentionSize {self.retention_size} does not fit volumeSize {self.volume_size}; "
+                f"allowed: less than the volume (leave room for the write-ahead log), for example "
+                f"{_bytes(self.volume_size) * 8 // 10 // 2**30}GB"
+            )
+        return self
+
+    @property
+    def effective_retention_size(self) -> str:
+        """The explicit cap, or 80% of the volume so that Prometheus deletes old blocks before the
+        write-ahead log runs out of space."""
+        return self.retention_size or f"{max(1, _bytes(self.volume_size) * 8 // 10 // 2**20)}MB"
+
+# --- Kong ----------------------------------------------------------------------------------
+
+KONG_AUTH_METHODS = ("basic-auth", "key-auth", "jwt")
+# Routes into these upstreams expose operational data and silences; they are never anonymous.
+KONG_PROTECTED_ROUTES = ("prometheus", "alertmanager")
+_ROUTE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$")
+Hostname = Annotated[str, _matches(_HOSTNAME, "a lowercase DNS name such as gateway.corp.example")]
+
+
+def repeated(names: list[str]) -> list[str]:
+    """The names that occur more than once, sorted."""
+    return sorted({n for n in names if names.count(n) > 1})
+
+
+def kong_route_is_protected(name: str) -> bool:
+    return any(name == p or name.startswith(f"{p}-") for p in KONG_PROTECTED_ROUTES)
+
+
+class KongRouteConfig(Model):
+    """Per-route overrides of what the publishing service asked for."""
+
+    auth: Literal["basic-auth", "key-auth", "jwt", "none"] | None = Field(
+        None, description="Auth plugin; none = the upstream authenticates every request itself."
+    )
+    rate_limit_per_minute: int | None = Field(None, ge=1, le=1_000_000)
+    request_size_limit_mb: int | None = Field(None, ge=1, le=5120)
+
+
+class KongConsumerConfig(Model):
+    """A gateway client; its credentials are generated once and stored in Secret kong-consumer-<name>."""
+
+    name: DnsLabel
+    credentials: tuple[Literal["basic-auth", "key-auth", "jwt"], ...] = Field(KONG_AUTH_METHODS, min_length=1)
+    routes: tuple[DnsLabel, ...] = Field((), description="Routes this consumer may use; empty = every route.")
+
+
+class KongServiceConfig(Model):
+    type: Literal["LoadBalancer", "ClusterIP", "NodePort"] | None = Field(
+        None,
+        description="Proxy Service type; default: an internal LoadBalancer on clouds, ClusterIP on an existing cluster.",
+    )
+    public: bool = Field(False, description="Expose the LoadBalancer publicly (no internal annotations).")
+    annotations: dict[str, str] = Field({}, description="Extra Service annotations (e.g. your LB's internal annotation).")
+    load_balancer_source_ranges: tuple[str, ...] = ()
+
+
+class KongTlsConfig(Model):
+    existing_secret: DnsLabel | None = Field(
+        None, description="Secret in orbit-gateway with tls.crt and tls.key; default: a certificate from the platform CA."
+    )
+
+
+class KongAutoscalingConfig(Model):
+    enabled: bool = True
+    max_replicas: int = Field(6, ge=1, le=100)
+    target_cpu_utilization: int = Field(70, ge=10, le=100)
+
+
+class KongConfig(Model):
+    enabled: bool = True
+    replicas: int = Field(2, ge=1, le=100, description="Proxy pods; the HPA's minimum when autoscaling is on.")
+    autoscaling: KongAutoscalingConfig = KongAutoscalingConfig()
+    hostname: Hostname | None = Field(None, description="External DNS name of the gateway (certificate, URLs).")
+    service: KongServiceConfig = KongServiceConfig()
+    tls: KongTlsConfig = KongTlsConfig()
+    routes: dict[str, KongRouteConfig] = Field({}, description="Overrides per route name.")
+    consumers: tuple[KongConsumerConfig, ...] = (KongConsumerConfig(name="platform-admin"),)
+    rate_limit_per_minute: int = Field(1200, ge=1, le=1_000_000, description="Per proxy pod (policy local).")
+    request_size_limit_mb: int = Field(32, ge=1, le=5120)
+    resources: Resources = Resources(
+        requests=ComputeResources(cpu="250m", memory="512Mi"),
+        limits=ComputeResources(cpu="2", memory="1Gi"),
+    )
+
+    @model_validator(mode="after")
+    def _kong_rules(self) -> KongConfig:
+        for name, route in self.routes.items():
+            if not _ROUTE_NAME.match(name):
+                raise ValueError(f"routes key {name!r} is not a route name (a DNS label)")
+            if route.auth == "none" and kong_route_is_protected(name):
+                raise ValueError(
+                    f"routes.{name}.auth is 'none', but the {name} route is never unauthenticated; "
+                    f"allowed: {', '.join(KONG_AUTH_METHODS)}"
+                )
+        duplicates = repeated([c.name for c in self.consumers])
+        if duplicates:
+            raise ValueError(f"consumer(s) {', '.join(duplicates)} are listed more than once")
+        for consumer in self.consumers:
+            if len(set(consumer.credentials)) != len(consumer.credentials):
+                raise ValueError(f"consumer {consumer.name!r} lists a credential type more than once")
+        if self.autoscaling.enabled and self.autoscaling.max_replicas < self.replicas:
+            raise ValueError(
+                f"autoscaling.maxReplicas {self.autoscaling.max_replicas} is below replicas {self.replicas}; "
+                "allowed: at least replicas"
+            )
+        if self.service.public and self.service.type not in (None, "LoadBalancer"):
+            raise ValueError(f"service.public is true but service.type is {self.service.type!r}; allowed: LoadBalancer")
+        return self
+
+
 # --- ELK -------------------------------------------------------------------------------------
 
 _HEAP = re.compile(r"^[1-9][0-9]*[mg]$")
@@ -373,7 +594,23 @@ class StackConfig(Model):
     )
     cluster: ClusterConfig
     minio: MinioConfig = MinioConfig(servers=1)
+    prometheus: PrometheusConfig = PrometheusConfig()
+    kong: KongConfig = KongConfig()
     elk: ElkConfig = ElkConfig()
+
+    @model_validator(mode="after")
+    def _kong_service_fits_cluster(self) -> StackConfig:
+        # Orbit knows each cloud's internal-LB annotations, but not what an existing cluster's
+        # load balancer (MetalLB, kube-vip, ...) needs: a LoadBalancer there is public unless told.
+        service = self.kong.service
+        if (self.kong.enabled and self.cluster.provider == "existing" and service.type == "LoadBalancer"
+                and not service.public and not service.annotations):
+            raise ValueError(
+                "kong.service.type is 'LoadBalancer' on an existing cluster, where Orbit cannot make it internal; "
+                "set kong.service.annotations to your load balancer's internal annotations, or "
+                "kong.service.public: true to accept a public one, or use type ClusterIP or NodePort"
+            )
+        return self
 
     @model_validator(mode="after")
     def _elk_snapshots_need_minio(self) -> StackConfig:
@@ -447,8 +684,12 @@ __all__ = [
     "KibanaConfig",
     "LogShipperConfig",
     "LogstashConfig",
+    "KongConfig",
+    "KongConsumerConfig",
+    "KongRouteConfig",
     "MinioConfig",
     "MinioUserConfig",
+    "PrometheusConfig",
     "Resources",
     "SecretStr",
     "StackConfig",

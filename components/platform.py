@@ -1,7 +1,8 @@
 """The platform: composes the services on a cluster and wires them to each other.
 
 All cross-service wiring (who may talk to whom, which buckets and users exist for whom, what
-Prometheus scrapes, what Kong routes) is computed here from the services' typed outputs.
+Prometheus scrapes, what Kong routes) is computed here from the services' typed outputs. A
+service that is switched off simply contributes nothing: no peers, routes, targets or connections.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ import pulumi
 from components.clusters import Cluster
 from components.config import StackConfig
 from components.context import PlatformContext
-from components.services.elk import SNAPSHOT_USER, Elk, ElkArgs, minio_requests
+from components.services import kong as kong_service
+from components.services.elk import SNAPSHOT_USER, Elk, ElkArgs, elk_minio_requests
+from components.services.kong import Kong, KongArgs
 from components.services.log_shipper import SHIPPER_PEER, LogShipper, LogShipperArgs, ShipperOutput
-from components.services.minio import Minio, MinioArgs
+from components.services.minio import CONSOLE_PATH, Minio, MinioArgs
+from components.services.prometheus import Prometheus, PrometheusArgs
 from components.tls import PlatformCA
 from components.wiring import GATEWAY_PROXY, MINIO_NAMESPACE, PROMETHEUS_SCRAPER, Peer
 
@@ -27,12 +31,34 @@ class Platform(pulumi.ComponentResource):
             stack=pulumi.get_stack(),
             image_registry=config.image_registry,
         )
-        self.ca = PlatformCA(f"{name}-ca", config.environment, opts=pulumi.ResourceOptions(parent=self))
+        child = pulumi.ResourceOptions(parent=self)
+        self.ca = PlatformCA(f"{name}-ca", config.environment, opts=child)
+
+        # Services admit the scraper and the gateway only when those exist.
+        metrics_clients = (PROMETHEUS_SCRAPER,) if config.prometheus.enabled else ()
+        gateway_clients = (GATEWAY_PROXY,) if config.kong.enabled else ()
 
         self.minio: Minio | None = None
         if config.minio.enabled:
-            self.minio = Minio("minio", MinioArgs(config=config.minio, context=context, ca=self.ca, **minio_requests(config.elk)),
-                               opts=pulumi.ResourceOptions(parent=self))
+            elk_minio = elk_minio_requests(config.elk)  # the ELK snapshot bucket, when asked for
+            console_url = f"https://{config.kong.hostname}{CONSOLE_PATH}" if config.kong.enabled and config.kong.hostname else None
+            self.minio = Minio(
+                "minio",
+                MinioArgs(
+                    config=config.minio,
+                    context=context,
+                    ca=self.ca,
+                    api_clients=gateway_clients + elk_minio.clients,
+                    console_clients=gateway_clients,
+                    extra_buckets=elk_minio.buckets,
+                    extra_users=elk_minio.users,
+                    metrics_clients=metrics_clients,
+                    console_url=console_url,
+                ),
+                opts=child,
+            )
+
+        services = [service for service in (self.minio,) if service is not None]
 
         # --- ELK: Elasticsearch, Kibana, Logstash, and the log shipper feeding them -------------
         self.elk: Elk | None = None
@@ -48,12 +74,12 @@ class Platform(pulumi.ComponentResource):
                     ca=self.ca,
                     logstash_clients=() if direct else (SHIPPER_PEER,),
                     elasticsearch_clients=(SHIPPER_PEER,) if direct else (),
-                    gateway_clients=(GATEWAY_PROXY,),
-                    metrics_clients=(PROMETHEUS_SCRAPER,),
+                    gateway_clients=gateway_clients,
+                    metrics_clients=metrics_clients,
                     snapshot_access=self.minio.s3_access(SNAPSHOT_USER, config.elk.snapshots.bucket) if snapshots else None,
                     snapshot_peer=Peer(MINIO_NAMESPACE, self.minio.server_labels) if snapshots else None,
                 ),
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=child,
             )
             output = (
                 ShipperOutput(self.elk.elasticsearch, self.elk.elasticsearch_peer, self.ca.cert_pem, self.elk.access.credential, self.elk.log_data_stream)
@@ -62,10 +88,38 @@ class Platform(pulumi.ComponentResource):
             )
             self.log_shipper = LogShipper(
                 "log-shipper",
-                LogShipperArgs(config=config.elk.shipper, context=context, output=output, metrics_clients=(PROMETHEUS_SCRAPER,)),
-                opts=pulumi.ResourceOptions(parent=self),
+                LogShipperArgs(config=config.elk.shipper, context=context, output=output, metrics_clients=metrics_clients),
+                opts=child,
             )
+            services += [self.elk, self.log_shipper]
         # --- end ELK ---------------------------------------------------------------------------
+
+        self.prometheus: Prometheus | None = None
+        if config.prometheus.enabled:
+            targets = [target for service in services for target in service.metrics]
+            if config.kong.enabled:
+                targets.extend(kong_service.METRICS)
+            self.prometheus = Prometheus(
+                "prometheus",
+                PrometheusArgs(
+                    config=config.prometheus,
+                    context=context,
+                    ca=self.ca,
+                    targets=tuple(targets),
+                    gateway_clients=gateway_clients,
+                ),
+                opts=child,
+            )
+            services.append(self.prometheus)
+
+        self.kong: Kong | None = None
+        if config.kong.enabled:
+            routes = tuple(route for service in services for route in service.routes)
+            self.kong = Kong(
+                "kong",
+                KongArgs(config=config.kong, context=context, ca=self.ca, routes=routes, metrics_clients=metrics_clients),
+                opts=child,
+            )
 
         self.endpoints: dict[str, str] = {}
         if self.minio:
@@ -74,4 +128,12 @@ class Platform(pulumi.ComponentResource):
         if self.elk:
             self.endpoints["kibana"] = self.elk.kibana.url
             self.endpoints["elasticsearch"] = self.elk.elasticsearch.url
+        if self.prometheus:
+            self.endpoints["prometheus"] = self.prometheus.server.url
+            self.endpoints["alertmanager"] = self.prometheus.alertmanager.url
+        self.gateway_consumers: pulumi.Output | None = None
+        if self.kong:
+            self.endpoints["gateway"] = self.kong.proxy.url
+            self.endpoints.update({f"gateway:{route}": url for route, url in self.kong.urls.items()})
+            self.gateway_consumers = self.kong.credential_outputs()
         self.register_outputs({"endpoints": self.endpoints, "caCertificate": self.ca.cert_pem})

@@ -64,17 +64,25 @@ class ElkArgs:
     snapshot_peer: Peer | None = None
 
 
-def minio_requests(config: ElkConfig) -> dict[str, tuple]:
-    """What ELK needs from MinIO (MinioArgs keyword arguments): the snapshot bucket, a user
-    limited to it, and Elasticsearch's nodes admitted to the S3 API."""
+@dataclass(frozen=True)
+class MinioRequests:
+    """What ELK needs from MinIO: buckets, users limited to them, and pods admitted to the S3 API."""
+
+    buckets: tuple[BucketConfig, ...] = ()
+    users: tuple[MinioUserConfig, ...] = ()
+    clients: tuple[Peer, ...] = ()
+
+
+def elk_minio_requests(config: ElkConfig) -> MinioRequests:
+    """The snapshot bucket and its user, and Elasticsearch's nodes as S3 clients, when snapshots are on."""
     if not (config.enabled and config.snapshots.enabled):
-        return {}
+        return MinioRequests()
     bucket = config.snapshots.bucket
-    return {
-        "extra_buckets": (BucketConfig(name=bucket),),
-        "extra_users": (MinioUserConfig(name=SNAPSHOT_USER, access="readwrite", buckets=(bucket,)),),
-        "api_clients": (Peer(NAMESPACE, pod_labels("elasticsearch")),),
-    }
+    return MinioRequests(
+        buckets=(BucketConfig(name=bucket),),
+        users=(MinioUserConfig(name=SNAPSHOT_USER, access="readwrite", buckets=(bucket,)),),
+        clients=(Peer(NAMESPACE, pod_labels("elasticsearch")),),
+    )
 
 
 def _split(replicas: int, zones: tuple[str, ...]) -> list[tuple[str, int]]:
@@ -241,7 +249,8 @@ class Elk(pulumi.ComponentResource):
         self.access = ElasticsearchAccess(self.elasticsearch, Credential(WRITER_USER, self.passwords[WRITER_USER]), args.ca.cert_pem)
         self.metrics: tuple[MetricsTarget, ...] = (
             MetricsTarget("elasticsearch", Endpoint(NAMESPACE, EXPORTER_SERVICE, 9114, path="/metrics"), pod_labels("exporter")),
-            MetricsTarget("logstash", Endpoint(NAMESPACE, LOGSTASH_SERVICE, 9198, path="/metrics"), pod_labels("logstash")),
+            # The headless Service: Prometheus finds every Logstash pod through its DNS records.
+            MetricsTarget("logstash", Endpoint(NAMESPACE, f"{LOGSTASH_SERVICE}-hl", 9198, path="/metrics"), pod_labels("logstash")),
         )
         # Kibana serves under /kibana itself (rewriteBasePath): the gateway keeps the path.
         self.routes: tuple[Route, ...] = (Route("kibana", KIBANA_PATH, self.kibana),)

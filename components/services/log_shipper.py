@@ -15,7 +15,7 @@ from components.charts import create_namespace, install_chart
 from components.config import LogShipperConfig
 from components.context import PlatformContext
 from components.secrets import kubernetes_secret
-from components.wiring import LOG_SHIPPER_NAMESPACE, Credential, Endpoint, MetricsTarget, Peer
+from components.wiring import LOG_SHIPPER_NAMESPACE, Credential, Endpoint, MetricsTarget, Peer, Route
 
 NAMESPACE = LOG_SHIPPER_NAMESPACE
 RELEASE = "fluent-bit"
@@ -82,7 +82,9 @@ class LogShipper(pulumi.ComponentResource):
             self, "fluent-bit", context=context, namespace=namespace, values=values, release=RELEASE, depends_on=secrets
         )
         self.namespace = NAMESPACE
+        # A headless Service: Prometheus finds every node's shipper through its DNS records.
         self.metrics: tuple[MetricsTarget, ...] = (
             MetricsTarget("fluent-bit", Endpoint(NAMESPACE, RELEASE, 2020, path="/api/v2/metrics/prometheus"), dict(POD_LABELS)),
         )
+        self.routes: tuple[Route, ...] = ()  # nothing to publish through the gateway
         self.register_outputs({"target": output.endpoint.url})

@@ -191,7 +191,7 @@ print(json.dumps({
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     published = json.loads(result.stdout.strip().splitlines()[-1])
-    assert published["metrics"] == [["elasticsearch", "elk-es-exporter", 9114, "/metrics"], ["logstash", "elk-logstash", 9198, "/metrics"]]
+    assert published["metrics"] == [["elasticsearch", "elk-es-exporter", 9114, "/metrics"], ["logstash", "elk-logstash-hl", 9198, "/metrics"]]
     assert published["routes"] == [["kibana", "/kibana", "elk-kibana", 5601, "https"]]
     assert published["access"] == ["https://elk-es.orbit-logging.svc.cluster.local:9200", "orbit-log-writer"]
     assert published["shipper"] == [["fluent-bit", "fluent-bit", 2020, "/api/v2/metrics/prometheus"]]
