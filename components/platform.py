@@ -13,7 +13,7 @@ from components.clusters import Cluster
 from components.config import StackConfig
 from components.context import PlatformContext
 from components.services import kong as kong_service
-from components.services.elk import SNAPSHOT_USER, Elk, ElkArgs, elk_minio_requests
+from components.services.elk import KIBANA_PATH, SNAPSHOT_USER, Elk, ElkArgs, elk_minio_requests
 from components.services.kong import Kong, KongArgs
 from components.services.log_shipper import SHIPPER_PEER, LogShipper, LogShipperArgs, ShipperOutput
 from components.services.minio import CONSOLE_PATH, Minio, MinioArgs
@@ -78,6 +78,7 @@ class Platform(pulumi.ComponentResource):
                     metrics_clients=metrics_clients,
                     snapshot_access=self.minio.s3_access(SNAPSHOT_USER, config.elk.snapshots.bucket) if snapshots else None,
                     snapshot_peer=Peer(MINIO_NAMESPACE, self.minio.server_labels) if snapshots else None,
+                    kibana_url=f"https://{config.kong.hostname}{KIBANA_PATH}" if config.kong.enabled and config.kong.hostname else None,
                 ),
                 opts=child,
             )

@@ -62,6 +62,8 @@ class ElkArgs:
     # The snapshot bucket's credential and the pods serving it (MinIO), when snapshots are on.
     snapshot_access: S3Access | None = None
     snapshot_peer: Peer | None = None
+    # Where users reach Kibana through the gateway (server.publicBaseUrl), when known.
+    kibana_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -201,6 +203,7 @@ class Elk(pulumi.ComponentResource):
             "kibana": {
                 "replicas": config.kibana.replicas,
                 "basePath": KIBANA_PATH,
+                "publicBaseUrl": args.kibana_url or "",
                 "encryptionKeysSecret": KIBANA_KEYS_SECRET,
                 "resources": config.kibana.resources.model_dump(),
             },

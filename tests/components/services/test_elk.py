@@ -23,6 +23,7 @@ PROD = """config:
     provider: existing
     existing: {storageClass: fast, zones: [zone-a, zone-b, zone-c]}
   orbit:minio: {servers: 4}
+  orbit:kong: {hostname: gateway.corp.example}
 """
 OPT_INS = PROD + """  orbit:elk:
     elasticsearch: {sysctlInitContainer: true}
@@ -96,6 +97,11 @@ def test_certificates_come_from_the_platform_ca_with_the_right_names(stack_plans
     assert "elk-logstash.orbit-logging.svc.cluster.local" in plan.named("elk-logstash-tls-csr").inputs["dnsNames"]
     assert "tls-pkcs8.key" in plan.named("orbit-logging-elk-logstash-tls").inputs["stringData"]
     assert "tls-pkcs8.key" not in plan.named("orbit-logging-elk-es-tls").inputs["stringData"]
+
+
+def test_kibana_knows_its_public_url_when_the_gateway_has_a_hostname(prod, stack_plans):
+    assert elk_values(prod)["kibana"]["publicBaseUrl"] == "https://gateway.corp.example/kibana"
+    assert elk_values(stack_plans["local"])["kibana"]["publicBaseUrl"] == ""
 
 
 def test_retention_and_sizing_come_from_config(stack_plans):
