@@ -12,6 +12,7 @@ import pulumi
 from components.clusters import Cluster
 from components.config import StackConfig
 from components.context import PlatformContext
+from components.services import airflow
 from components.services import kong as kong_service
 from components.services.elk import KIBANA_PATH, SNAPSHOT_USER, Elk, ElkArgs, elk_minio_requests
 from components.services.kong import Kong, KongArgs
@@ -38,6 +39,11 @@ class Platform(pulumi.ComponentResource):
         metrics_clients = (PROMETHEUS_SCRAPER,) if config.prometheus.enabled else ()
         gateway_clients = (GATEWAY_PROXY,) if config.kong.enabled else ()
 
+        # --- airflow: what Airflow asks of MinIO (log bucket, user, network access) ---
+        airflow_minio = airflow.minio_requests(config.airflow) if config.airflow.enabled else {}
+        s3_clients = (airflow.CLIENT_PEER,) if config.airflow.enabled else ()
+        # --- end airflow ---
+
         self.minio: Minio | None = None
         if config.minio.enabled:
             elk_minio = elk_minio_requests(config.elk)  # the ELK snapshot bucket, when asked for
@@ -48,17 +54,38 @@ class Platform(pulumi.ComponentResource):
                     config=config.minio,
                     context=context,
                     ca=self.ca,
-                    api_clients=gateway_clients + elk_minio.clients,
+                    api_clients=gateway_clients + s3_clients + elk_minio.clients,
                     console_clients=gateway_clients,
-                    extra_buckets=elk_minio.buckets,
-                    extra_users=elk_minio.users,
+                    # Every service's requests, each keeping its own names.
+                    extra_buckets=airflow_minio.get("extra_buckets", ()) + elk_minio.buckets,
+                    extra_users=airflow_minio.get("extra_users", ()) + elk_minio.users,
                     metrics_clients=metrics_clients,
                     console_url=console_url,
                 ),
                 opts=child,
             )
 
-        services = [service for service in (self.minio,) if service is not None]
+        # --- airflow: metadata database from the cluster, task logs to MinIO, UI behind the
+        # gateway; Kafka is wired by passing kafka=<Kafka component>.access ---
+        self.airflow: airflow.Airflow | None = None
+        if config.airflow.enabled:
+            gateway_url = f"https://{config.kong.hostname}" if config.kong.enabled and config.kong.hostname else None
+            self.airflow = airflow.Airflow(
+                "airflow",
+                airflow.AirflowArgs(
+                    config=config.airflow,
+                    context=context,
+                    postgres=cluster.postgres,
+                    logs=self.minio.s3_access(airflow.LOG_USER, config.airflow.logs_bucket) if self.minio else None,
+                    public_url=config.airflow.public_url or gateway_url,
+                    gateway_clients=gateway_clients,
+                    metrics_clients=metrics_clients,
+                ),
+                opts=child,
+            )
+        # --- end airflow ---
+
+        services = [service for service in (self.minio, self.airflow) if service is not None]
 
         # --- ELK: Elasticsearch, Kibana, Logstash, and the log shipper feeding them -------------
         self.elk: Elk | None = None
@@ -126,6 +153,8 @@ class Platform(pulumi.ComponentResource):
         if self.minio:
             self.endpoints["minioS3"] = self.minio.s3.url
             self.endpoints["minioConsole"] = self.minio.console.url
+        if self.airflow:
+            self.endpoints["airflowApi"] = self.airflow.api.url + self.airflow.api.path
         if self.elk:
             self.endpoints["kibana"] = self.elk.kibana.url
             self.endpoints["elasticsearch"] = self.elk.elasticsearch.url

@@ -57,7 +57,7 @@ SECRET_NAME = re.compile(r"(password|passwd|secret|token|private[_-]?key|api[_-]
 # Variables that point at a secret (a file or a location) rather than holding it.
 SECRET_REFERENCE_SUFFIX = re.compile(r"(_FILE|_PATH|_DIR|_LOCATION|_SECRET_NAME|_SECRET_REF)$", re.IGNORECASE)
 PRIVATE_KEY_PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
-INLINE_CREDENTIAL = re.compile(r"(password|passwd|secret|token)\s*[:=]\s*[\"']?[A-Za-z0-9+/_\-]{8,}", re.IGNORECASE)
+INLINE_CREDENTIAL = re.compile(r"(password|passwd|secret|token)[ \t]*[:=][ \t]*[\"']?[A-Za-z0-9+/_\-]{8,}", re.IGNORECASE)
 URL_CREDENTIAL = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]*:[^/\s@]+@", re.IGNORECASE)
 
 

@@ -247,3 +247,9 @@ def test_every_rule_has_a_failing_test_here():
 def test_exceptions_file_entries_all_have_reasons():
     for entry in rules.load_exceptions():
         assert entry["reason"].strip()
+
+
+def test_yaml_keys_named_secret_on_their_own_line_are_not_credentials():
+    template = "volumes:\n  - name: creds\n    secret:\n      secretName: airflow-core\n      defaultMode: 0440\n"
+    configmap = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "ns"}, "data": {"pod.yaml": template}}
+    assert violations([configmap], "no-plaintext-secrets") == []

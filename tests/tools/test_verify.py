@@ -79,8 +79,9 @@ def test_workload_readiness_on_plain_dicts():
 
 
 def test_only_enabled_services_are_checked():
-    assert verify.enabled_services(parse_stack_config(BASE)) == ["minio", "elasticsearch", "kong"]
-    off = parse_stack_config({**BASE, "minio": {"enabled": False}, "kong": {"enabled": False}, "elk": {"enabled": False}})
+    assert verify.enabled_services(parse_stack_config(BASE)) == ["minio", "elasticsearch", "airflow", "kong"]
+    off = parse_stack_config({**BASE, "minio": {"enabled": False}, "airflow": {"enabled": False}, "kong": {"enabled": False},
+                              "elk": {"enabled": False}})
     assert verify.enabled_services(off) == []
 
 
