@@ -15,11 +15,13 @@ from components.context import PlatformContext
 from components.services import airflow
 from components.services import kong as kong_service
 from components.services.kafka import Kafka, KafkaArgs
+from components.services.elk import KIBANA_PATH, SNAPSHOT_USER, Elk, ElkArgs, elk_minio_requests
 from components.services.kong import Kong, KongArgs
+from components.services.log_shipper import SHIPPER_PEER, LogShipper, LogShipperArgs, ShipperOutput
 from components.services.minio import CONSOLE_PATH, Minio, MinioArgs
 from components.services.prometheus import Prometheus, PrometheusArgs
 from components.tls import PlatformCA
-from components.wiring import GATEWAY_PROXY, PROMETHEUS_SCRAPER
+from components.wiring import GATEWAY_PROXY, MINIO_NAMESPACE, PROMETHEUS_SCRAPER, Peer
 
 
 class Platform(pulumi.ComponentResource):
@@ -38,13 +40,10 @@ class Platform(pulumi.ComponentResource):
         metrics_clients = (PROMETHEUS_SCRAPER,) if config.prometheus.enabled else ()
         gateway_clients = (GATEWAY_PROXY,) if config.kong.enabled else ()
 
-        # --- airflow: what Airflow asks of MinIO (log bucket, user, network access) ---
-        airflow_minio = airflow.minio_requests(config.airflow) if config.airflow.enabled else {}
-        s3_clients = (airflow.CLIENT_PEER,) if config.airflow.enabled else ()
-        # --- end airflow ---
-
         self.minio: Minio | None = None
         if config.minio.enabled:
+            # Buckets, users and S3 access other services need, each keeping its own names.
+            requests = airflow.minio_requests(config.airflow) + elk_minio_requests(config.elk)
             console_url = f"https://{config.kong.hostname}{CONSOLE_PATH}" if config.kong.enabled and config.kong.hostname else None
             self.minio = Minio(
                 "minio",
@@ -52,11 +51,12 @@ class Platform(pulumi.ComponentResource):
                     config=config.minio,
                     context=context,
                     ca=self.ca,
-                    api_clients=gateway_clients + s3_clients,
+                    extra_buckets=requests.buckets,
+                    extra_users=requests.users,
+                    api_clients=gateway_clients + requests.clients,
                     console_clients=gateway_clients,
                     metrics_clients=metrics_clients,
                     console_url=console_url,
-                    **airflow_minio,
                 ),
                 opts=child,
             )
@@ -99,6 +99,41 @@ class Platform(pulumi.ComponentResource):
 
         services = [service for service in (self.minio, self.kafka, self.airflow) if service is not None]
 
+        # --- ELK: Elasticsearch, Kibana, Logstash, and the log shipper feeding them -------------
+        self.elk: Elk | None = None
+        self.log_shipper: LogShipper | None = None
+        if config.elk.enabled:
+            direct = config.elk.shipper.target == "elasticsearch"
+            snapshots = config.elk.snapshots.enabled and self.minio is not None
+            self.elk = Elk(
+                "elk",
+                ElkArgs(
+                    config=config.elk,
+                    context=context,
+                    ca=self.ca,
+                    logstash_clients=() if direct else (SHIPPER_PEER,),
+                    elasticsearch_clients=(SHIPPER_PEER,) if direct else (),
+                    gateway_clients=gateway_clients,
+                    metrics_clients=metrics_clients,
+                    snapshot_access=self.minio.s3_access(SNAPSHOT_USER, config.elk.snapshots.bucket) if snapshots else None,
+                    snapshot_peer=Peer(MINIO_NAMESPACE, self.minio.server_labels) if snapshots else None,
+                    kibana_url=f"https://{config.kong.hostname}{KIBANA_PATH}" if config.kong.enabled and config.kong.hostname else None,
+                ),
+                opts=child,
+            )
+            output = (
+                ShipperOutput(self.elk.elasticsearch, self.elk.elasticsearch_peer, self.ca.cert_pem, self.elk.access.credential, self.elk.log_data_stream)
+                if direct
+                else ShipperOutput(self.elk.logstash, self.elk.logstash_peer, self.ca.cert_pem)
+            )
+            self.log_shipper = LogShipper(
+                "log-shipper",
+                LogShipperArgs(config=config.elk.shipper, context=context, output=output, metrics_clients=metrics_clients),
+                opts=child,
+            )
+            services += [self.elk, self.log_shipper]
+        # --- end ELK ---------------------------------------------------------------------------
+
         self.prometheus: Prometheus | None = None
         if config.prometheus.enabled:
             targets = [target for service in services for target in service.metrics]
@@ -134,6 +169,9 @@ class Platform(pulumi.ComponentResource):
             self.endpoints["kafkaBootstrap"] = self.kafka.access.bootstrap_servers
         if self.airflow:
             self.endpoints["airflowApi"] = self.airflow.api.url + self.airflow.api.path
+        if self.elk:
+            self.endpoints["kibana"] = self.elk.kibana.url
+            self.endpoints["elasticsearch"] = self.elk.elasticsearch.url
         if self.prometheus:
             self.endpoints["prometheus"] = self.prometheus.server.url
             self.endpoints["alertmanager"] = self.prometheus.alertmanager.url

@@ -52,7 +52,7 @@ class PlatformCA(pulumi.ComponentResource):
         """A server certificate for `dns_names`, stored as Secret `name` (tls.crt, tls.key, ca.crt).
 
         `pkcs8_key` stores the key as PKCS#8 (`BEGIN PRIVATE KEY`) instead of SEC1: Java's PEM
-        readers (Kafka's PEM keystores) accept only PKCS#8.
+        readers (Kafka's PEM keystores, Logstash's inputs) accept only PKCS#8.
         """
         key = tls.PrivateKey(
             f"{name}-key", algorithm="ECDSA", ecdsa_curve="P256", opts=pulumi.ResourceOptions(parent=parent)

@@ -107,3 +107,7 @@ LOGGING_NAMESPACE = "orbit-logging"
 
 PROMETHEUS_SCRAPER = Peer(MONITORING_NAMESPACE, {"app.kubernetes.io/name": "prometheus", "app.kubernetes.io/component": "server"})
 GATEWAY_PROXY = Peer(GATEWAY_NAMESPACE, {"app.kubernetes.io/name": "kong", "app.kubernetes.io/component": "proxy"})
+
+# The log shipper reads the nodes' log directories (hostPath), which no "restricted" or
+# "baseline" namespace admits: it gets a namespace of its own, labelled "privileged".
+LOG_SHIPPER_NAMESPACE = "orbit-log-shipper"

@@ -14,6 +14,7 @@ Exceptions are written down in policy/exceptions.yaml, each with its reason.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -79,12 +80,15 @@ class PolicyContext:
 
     def excepted(self, rule: str, obj: dict[str, Any]) -> bool:
         metadata = obj.get("metadata", {})
+        annotations = metadata.get("annotations") or {}
         for entry in self.exceptions:
             if (
                 entry["rule"] == rule
                 and entry["kind"] == obj.get("kind")
-                and entry["name"] == metadata.get("name")
+                and fnmatch.fnmatchcase(metadata.get("name", ""), entry["name"])
                 and entry.get("namespace", "") == metadata.get("namespace", "")
+                # An exception tied to an opt-in holds only for objects that carry its annotation.
+                and all(annotations.get(key) == value for key, value in (entry.get("whenAnnotated") or {}).items())
             ):
                 return True
         return False

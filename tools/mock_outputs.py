@@ -44,6 +44,7 @@ RESOURCE_FAKES: dict[str, ResourceFake] = {
         "privateKeyPem": _pem("PRIVATE KEY", name),
         "privateKeyPemPkcs8": _pem("PRIVATE KEY", f"pkcs8:{name}"),
         "publicKeyPem": _pem("PUBLIC KEY", name),
+        "privateKeyPemPkcs8": _pem("PRIVATE KEY", f"{name}-pkcs8"),
     },
     "tls:index/selfSignedCert:SelfSignedCert": lambda name, inputs: {"certPem": _pem("CERTIFICATE", name)},
     "tls:index/locallySignedCert:LocallySignedCert": lambda name, inputs: {"certPem": _pem("CERTIFICATE", name)},

@@ -19,6 +19,7 @@ from components.clusters import PostgresDatabase
 from components.config import AirflowComponentConfig, AirflowConfig, AirflowStoreConfig, BucketConfig, MinioUserConfig
 from components.context import PlatformContext
 from components.secrets import generated_password, kubernetes_secret
+from components.services.minio import MinioRequests
 from components.wiring import (
     AIRFLOW_NAMESPACE,
     KAFKA_NAMESPACE,
@@ -99,13 +100,15 @@ def kafka_credential(access: KafkaAccess) -> Credential:
     return user
 
 
-def minio_requests(config: AirflowConfig) -> dict[str, tuple]:
-    """What Airflow asks of MinIO (for MinioArgs): its log bucket and a user scoped to it. MinIO
-    must also admit CLIENT_PEER to its S3 API."""
-    return {
-        "extra_buckets": (BucketConfig(name=config.logs_bucket),),
-        "extra_users": (MinioUserConfig(name=LOG_USER, access="readwrite", buckets=(config.logs_bucket,)),),
-    }
+def minio_requests(config: AirflowConfig) -> MinioRequests:
+    """What Airflow asks of MinIO: its log bucket, a user scoped to it, and S3 access for its pods."""
+    if not config.enabled:
+        return MinioRequests()
+    return MinioRequests(
+        buckets=(BucketConfig(name=config.logs_bucket),),
+        users=(MinioUserConfig(name=LOG_USER, access="readwrite", buckets=(config.logs_bucket,)),),
+        clients=(CLIENT_PEER,),
+    )
 
 
 @dataclass(frozen=True)

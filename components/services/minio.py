@@ -22,6 +22,19 @@ SERVER_LABELS = {"app.kubernetes.io/instance": RELEASE, "app.kubernetes.io/compo
 
 
 @dataclass(frozen=True)
+class MinioRequests:
+    """What another service needs from MinIO: buckets, users scoped to them, and the pods that
+    MinIO must admit to its S3 API. Requests from several services add up with `+`."""
+
+    buckets: tuple[BucketConfig, ...] = ()
+    users: tuple[MinioUserConfig, ...] = ()
+    clients: tuple[Peer, ...] = ()
+
+    def __add__(self, other: MinioRequests) -> MinioRequests:
+        return MinioRequests(self.buckets + other.buckets, self.users + other.users, self.clients + other.clients)
+
+
+@dataclass(frozen=True)
 class MinioArgs:
     config: MinioConfig
     context: PlatformContext

@@ -79,9 +79,9 @@ def test_workload_readiness_on_plain_dicts():
 
 
 def test_only_enabled_services_are_checked():
-    assert verify.enabled_services(parse_stack_config(BASE)) == ["minio", "kafka", "airflow", "kong"]
+    assert verify.enabled_services(parse_stack_config(BASE)) == ["minio", "kafka", "elasticsearch", "airflow", "kong"]
     off = parse_stack_config(
-        {**BASE, **{service: {"enabled": False} for service in ("minio", "kafka", "airflow", "kong")}}
+        {**BASE, **{service: {"enabled": False} for service in ("minio", "kafka", "airflow", "kong", "elk")}}
     )
     assert verify.enabled_services(off) == []
 
@@ -239,3 +239,27 @@ def test_pod_behind_picks_a_ready_pod_and_resolves_named_ports():
     assert cluster.pod_behind("orbit-gateway", 443) == ("kong-b", 8443)
     with pytest.raises(LookupError, match="no ready pod behind a Service on port 9092"):
         cluster.pod_behind("orbit-gateway", 9092)
+
+
+def test_elasticsearch_check_reads_cluster_status_as_the_monitoring_user():
+    import base64 as b64
+
+    cluster = verify.Cluster.__new__(verify.Cluster)
+    seen = {}
+
+    def http(namespace, port, path, *, tls=None, headers=None):
+        seen.update(namespace=namespace, port=port, path=path, headers=headers)
+        return 200, {}, b'{"status": "green"}'
+
+    cluster.http = http
+    cluster.secret_value = lambda namespace, name, key: "s3cret" if (name, key) == ("elk-credentials", "orbit-exporter") else None
+    assert [(r.check, r.ok) for r in verify.check_elasticsearch(cluster)] == [("elasticsearch health", True)]
+    assert seen["headers"] == {"Authorization": "Basic " + b64.b64encode(b"orbit-exporter:s3cret").decode()}
+    assert (seen["namespace"], seen["port"], seen["path"]) == ("orbit-logging", 9200, "/_cluster/health")
+
+    def no_secret(namespace, name, key):
+        raise KeyError(name)
+
+    cluster.secret_value = no_secret
+    verify.check_elasticsearch(cluster)
+    assert seen["headers"] is None
