@@ -9,9 +9,10 @@ STACK        ?= local
 OUT          ?= build/render/$(STACK)
 BASE         ?= origin/main
 PYTEST_ARGS  ?=
+DIFF_ARGS    ?=
 BIN          := $(VENV)/bin
 
-.PHONY: venv checkov-venv test test-fast render images up preview destroy clean help
+.PHONY: venv checkov-venv test test-fast render images diff up preview destroy clean help
 
 help:
 	@echo "make up STACK=<env>           deploy (pulumi up) with the policy pack; local file backend by default"
@@ -19,6 +20,7 @@ help:
 	@echo "make test                     every offline check"
 	@echo "make render STACK=<env> [OUT=dir]  write resources.json, manifests/, images.txt"
 	@echo "make images STACK=<env>       every image the stack deploys, for mirroring"
+	@echo "make diff BASE=<ref> STACK=<env> [DIFF_ARGS=--fail-on-data-risk]  rendered-manifest diff against a git revision"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +48,12 @@ render: venv
 
 images: venv
 	@$(BIN)/python -m tools.render --stack $(STACK) --images-only
+
+# The offline rendered-manifest diff between BASE (any git revision) and the working tree, per
+# object, with data risks flagged. DIFF_ARGS=--fail-on-data-risk exits 3 on a data risk;
+# DIFF_ARGS="--out diff.md" also writes the Markdown (what CI posts on a pull request).
+diff: venv
+	@$(BIN)/python -m tools.diff --base $(BASE) --stack $(STACK) $(DIFF_ARGS)
 
 up: venv
 	@VENV=$(VENV) tools/live.sh up $(STACK)
