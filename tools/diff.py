@@ -182,7 +182,15 @@ def _section(change: Change, base_label: str, head_label: str) -> list[str]:
     return lines
 
 
-def to_markdown(stack: str, before: Render, after: Render, changes: list[Change], base_label: str, head_label: str) -> str:
+def to_markdown(
+    stack: str,
+    before: Render,
+    after: Render,
+    changes: list[Change],
+    base_label: str,
+    head_label: str,
+    max_chars: int | None = None,
+) -> str:
     counts = {status: sum(1 for c in changes if c.status == status) for status in STATUS_ORDER}
     risks = [c for c in changes if c.at_risk]
     reviews = [c for c in changes if c.flags and not c.at_risk]
@@ -205,7 +213,7 @@ def to_markdown(stack: str, before: Render, after: Render, changes: list[Change]
         lines += [f"> - {c.status} {c.entry.title}: {f.reason}" for c in reviews for f in c.flags]
         lines.append("")
     ordered = sorted(changes, key=lambda c: (not c.at_risk, STATUS_ORDER[c.status], c.entry.key))
-    budget = MAX_MARKDOWN_CHARS - len("\n".join(lines))
+    budget = (max_chars or MAX_MARKDOWN_CHARS) - len("\n".join(lines))
     for index, change in enumerate(ordered):
         section = "\n".join(_section(change, base_label, head_label))
         if len(section) > budget:
@@ -271,17 +279,31 @@ def render_both(base: str, stacks: Iterable[str], workdir: Path) -> dict[str, tu
         subprocess.run(["git", "worktree", "prune"], cwd=ROOT, capture_output=True)
 
 
-def diff_stack(stack: str, before_dir: Path | None, after_dir: Path | None, base_label: str, head_label: str) -> tuple[str, bool]:
+def diff_stack(
+    stack: str, before_dir: Path | None, after_dir: Path | None, base_label: str, head_label: str, max_chars: int | None = None
+) -> tuple[str, bool]:
     before, after = load_render(before_dir), load_render(after_dir)
     changes = compare(before, after)
-    return to_markdown(stack, before, after, changes, base_label, head_label), any(c.at_risk for c in changes)
+    return to_markdown(stack, before, after, changes, base_label, head_label, max_chars), any(c.at_risk for c in changes)
+
+
+COMMENT_MARKER = "<!-- orbit-manifest-diff -->"
+
+
+def report(sections: list[str], any_risk: bool) -> str:
+    """The whole Markdown document (what CI posts as one pull-request comment, found again by its marker)."""
+    verdict = "⚠️ **Data at risk: read the CAUTION notes below.**" if any_risk else "No change puts data at risk."
+    header = [COMMENT_MARKER, "## Orbit rendered-manifest diff", "",
+              f"{verdict} Rendered offline by `make diff` (no credentials); secrets are masked.", ""]
+    return "\n".join(header + sections)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base", help="git revision to compare the working tree against")
     parser.add_argument("--stack", action="append", default=[], help="stack to diff (repeatable)")
-    parser.add_argument("--all-stacks", action="store_true", help="every stack present at the base or in the working tree")
+    parser.add_argument("--all-stacks", action="store_true",
+                        help="every stack present at the base or in the working tree (overrides --stack)")
     parser.add_argument("--before", type=Path, help="an existing render directory (instead of --base)")
     parser.add_argument("--after", type=Path, help="an existing render directory (instead of the working tree)")
     parser.add_argument("--title", default="render", help="stack name shown with --before/--after")
@@ -293,23 +315,24 @@ def main(argv: list[str] | None = None) -> int:
         if args.before or args.after:
             if not (args.before and args.after):
                 parser.error("--before and --after go together")
-            report, risky = diff_stack(args.title, args.before, args.after, str(args.before), str(args.after))
-            reports, any_risk = [report], risky
+            section, risky = diff_stack(args.title, args.before, args.after, str(args.before), str(args.after))
+            sections, any_risk = [section], risky
         else:
             if not args.base:
                 parser.error("--base is required (or --before and --after)")
             stacks = sorted(set(stacks_at(args.base)) | set(list_stacks())) if args.all_stacks else args.stack
             if not stacks:
                 parser.error("name a --stack or pass --all-stacks")
+            share = MAX_MARKDOWN_CHARS // len(stacks)  # the whole document must fit one comment
             with tempfile.TemporaryDirectory(prefix="orbit-diff-") as tmp:
                 rendered = render_both(args.base, stacks, Path(tmp))
-                results = [diff_stack(s, b, a, args.base, "working tree") for s, (b, a) in rendered.items()]
-            reports, any_risk = [r for r, _ in results], any(risky for _, risky in results)
+                results = [diff_stack(s, b, a, args.base, "working tree", share) for s, (b, a) in rendered.items()]
+            sections, any_risk = [r for r, _ in results], any(risky for _, risky in results)
     except DiffError as error:
         print(f"orbit: {error}", file=sys.stderr)
         return 1
 
-    markdown = "\n".join(reports)
+    markdown = report(sections, any_risk)
     print(markdown)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

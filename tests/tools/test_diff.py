@@ -334,3 +334,14 @@ def test_unknown_git_revision_fails_with_a_message():
 def test_makefile_diff_target_passes_base_stack_and_args():
     makefile = (ROOT / "Makefile").read_text()
     assert "\ndiff: venv\n\t@$(BIN)/python -m tools.diff --base $(BASE) --stack $(STACK) $(DIFF_ARGS)\n" in makefile
+
+
+def test_report_carries_the_comment_marker_and_a_verdict():
+    safe, risky = diff.report(["section"], False), diff.report(["section"], True)
+    assert safe.startswith(diff.COMMENT_MARKER) and "No change puts data at risk." in safe
+    assert "Data at risk" in risky and risky.endswith("section")
+
+
+@pytest.mark.skipif(shutil.which("git") is None or not (ROOT / ".git").exists(), reason="needs a git checkout")
+def test_stacks_at_a_revision_are_read_from_git():
+    assert "local" in diff.stacks_at("HEAD")
