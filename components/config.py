@@ -10,6 +10,8 @@ attributes with camelCase aliases, so `orbit:minio.drivesPerServer` is `config.m
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 from typing import Annotated, Any, Literal
@@ -223,6 +225,41 @@ class MinioConfig(Model):
         return self
 
 
+# --- trust (custom CA) -----------------------------------------------------------------------
+
+_PEM_CERTIFICATE = re.compile(r"-----BEGIN CERTIFICATE-----\r?\n(.*?)-----END CERTIFICATE-----", re.DOTALL)
+_DER_SEQUENCE = 0x30  # every X.509 certificate is one DER SEQUENCE
+
+
+def _pem_certificates(value: str) -> str:
+    """A bundle of one or more PEM CA certificates (comment lines allowed, nothing secret)."""
+    text = value.strip()
+    if not text:
+        return ""
+    if "PRIVATE KEY-----" in text:
+        raise ValueError("holds a private key; give only the CA certificate(s), never a key")
+    bodies = _PEM_CERTIFICATE.findall(text)
+    if not bodies:
+        raise ValueError(
+            "is not a PEM certificate bundle: expected one or more "
+            "'-----BEGIN CERTIFICATE-----' ... '-----END CERTIFICATE-----' blocks"
+        )
+    stray = [line for line in _PEM_CERTIFICATE.sub("", text).splitlines() if line.strip() and not line.startswith("#")]
+    if stray:
+        raise ValueError(f"has text outside the certificate blocks ({stray[0][:40]!r}); only '#' comment lines may be")
+    for number, body in enumerate(bodies, start=1):
+        try:
+            der = base64.b64decode("".join(body.split()), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError(f"certificate {number} of the bundle is not valid base64") from None
+        if len(der) < 100 or der[0] != _DER_SEQUENCE:
+            raise ValueError(f"certificate {number} of the bundle is not a DER-encoded X.509 certificate")
+    return text + "\n"
+
+
+PemCertificates = Annotated[str, AfterValidator(_pem_certificates)]
+
+
 # --- the whole stack -------------------------------------------------------------------------
 
 
@@ -230,6 +267,14 @@ class StackConfig(Model):
     environment: DnsLabel
     image_registry: Registry | Literal[""] = Field(
         "", description="Private mirror every image is pulled from; empty = the upstream registries."
+    )
+    trusted_ca_bundle: PemCertificates = Field(
+        "",
+        description=(
+            "PEM CA certificate(s) that every component making outbound TLS calls trusts, together with "
+            "Orbit's own CA (a TLS-inspecting proxy's CA, a private registry's or object store's CA). "
+            "Empty = the images' own trust stores."
+        ),
     )
     cluster: ClusterConfig
     minio: MinioConfig = MinioConfig(servers=1)
@@ -248,13 +293,22 @@ def _decode(value: Any) -> Any:
     return value
 
 
+def _shown_input(got: Any) -> str:
+    # Long values (certificate bundles) are cut short; anything holding a key is never echoed.
+    if isinstance(got, dict):
+        return ""
+    text = repr(got)
+    if "PRIVATE KEY" in text:
+        return " (value not shown: it holds a private key)"
+    return f" (got {text if len(text) <= 100 else text[:97] + '...'})"
+
+
 def _format_errors(error: ValidationError) -> str:
     lines = []
     for item in error.errors():
         key = ":".join([PROJECT, ".".join(str(part) for part in item["loc"])]) if item["loc"] else PROJECT
         message = item["msg"].removeprefix("Value error, ")
-        got = item.get("input")
-        shown = "" if isinstance(got, dict) else f" (got {got!r})"
+        shown = _shown_input(item.get("input"))
         lines.append(f"  - {key}: {message}{shown}")
     return "\n".join(lines)
 

@@ -18,13 +18,15 @@ from components.tls import PlatformCA
 class Platform(pulumi.ComponentResource):
     def __init__(self, name: str, config: StackConfig, cluster: Cluster, opts: pulumi.ResourceOptions | None = None):
         super().__init__("orbit:platform:Platform", name, None, opts)
+        self.ca = PlatformCA(f"{name}-ca", config.environment, opts=pulumi.ResourceOptions(parent=self))
         context = PlatformContext(
             cluster=cluster,
             environment=config.environment,
             stack=pulumi.get_stack(),
             image_registry=config.image_registry,
+            trusted_ca_bundle=config.trusted_ca_bundle,
+            platform_ca_pem=self.ca.cert_pem,
         )
-        self.ca = PlatformCA(f"{name}-ca", config.environment, opts=pulumi.ResourceOptions(parent=self))
 
         self.minio: Minio | None = None
         if config.minio.enabled:
