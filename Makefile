@@ -12,7 +12,7 @@ PYTEST_ARGS  ?=
 DIFF_ARGS    ?=
 BIN          := $(VENV)/bin
 
-.PHONY: venv checkov-venv test test-fast render images diff up preview destroy clean help
+.PHONY: venv checkov-venv test test-fast render images diff docs up preview destroy clean help
 
 help:
 	@echo "make up STACK=<env>           deploy (pulumi up) with the policy pack; local file backend by default"
@@ -21,6 +21,7 @@ help:
 	@echo "make render STACK=<env> [OUT=dir]  write resources.json, manifests/, images.txt"
 	@echo "make images STACK=<env>       every image the stack deploys, for mirroring"
 	@echo "make diff BASE=<ref> STACK=<env> [DIFF_ARGS=--fail-on-data-risk]  rendered-manifest diff against a git revision"
+	@echo "make docs                     regenerate docs/configuration.md and docs/architecture.svg from the code"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +55,11 @@ images: venv
 # DIFF_ARGS="--out diff.md" also writes the Markdown (what CI posts on a pull request).
 diff: venv
 	@$(BIN)/python -m tools.diff --base $(BASE) --stack $(STACK) $(DIFF_ARGS)
+
+# Generated documentation; tests fail when the checked-in files are stale.
+docs: venv
+	$(BIN)/python -m tools.config_reference
+	$(BIN)/python -m tools.architecture
 
 up: venv
 	@VENV=$(VENV) tools/live.sh up $(STACK)

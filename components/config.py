@@ -92,15 +92,15 @@ BucketName = Annotated[
 
 
 class ComputeResources(Model):
-    cpu: Quantity
-    memory: Quantity
+    cpu: Quantity = Field(description="CPU, in cores or millicores (500m).")
+    memory: Quantity = Field(description="Memory, with a binary suffix (512Mi, 4Gi).")
 
 
 class Resources(Model):
     """Container requests and limits. Limits are required: the policy pack rejects a pod without them."""
 
-    requests: ComputeResources
-    limits: ComputeResources
+    requests: ComputeResources = Field(description="What the scheduler reserves for each container.")
+    limits: ComputeResources = Field(description="The most each container may use.")
 
 
 # --- cluster ---------------------------------------------------------------------------------
@@ -122,8 +122,12 @@ class ExistingClusterConfig(Model):
 
 
 class ClusterConfig(Model):
-    provider: Literal["existing", "aws", "gcp", "azure"]
-    existing: ExistingClusterConfig | None = None
+    """Where the platform runs: the section named by `provider` must be present, and only that one."""
+
+    provider: Literal["existing", "aws", "gcp", "azure"] = Field(
+        description="`existing` adopts a running cluster; `aws`, `gcp` and `azure` create EKS, GKE or AKS."
+    )
+    existing: ExistingClusterConfig | None = Field(None, description="Settings of the `existing` provider.")
 
     @model_validator(mode="after")
     def _section_matches_provider(self) -> ClusterConfig:
@@ -145,16 +149,18 @@ class ClusterConfig(Model):
 
 
 class BucketConfig(Model):
-    name: BucketName
-    versioning: bool = False
+    """A bucket the provisioning Job creates (existing buckets are kept as they are)."""
+
+    name: BucketName = Field(description="Bucket name.")
+    versioning: bool = Field(False, description="Keep every version of every object (needed for point-in-time restores).")
 
 
 class MinioUserConfig(Model):
     """A MinIO user whose generated secret key lands in a Kubernetes Secret."""
 
-    name: DnsLabel
-    access: Literal["readwrite", "readonly", "writeonly"] = "readwrite"
-    buckets: tuple[BucketName, ...] = Field(min_length=1)
+    name: DnsLabel = Field(description="User name (its access key); the secret key is generated.")
+    access: Literal["readwrite", "readonly", "writeonly"] = Field("readwrite", description="What the user may do in its buckets.")
+    buckets: tuple[BucketName, ...] = Field(min_length=1, description="Buckets the user may access (declared in `buckets`).")
 
 
 MINIO_MAX_DRIVES_PER_SET = 16
@@ -176,19 +182,24 @@ def minio_erasure_set_size(servers: int, drives_per_server: int) -> int | None:
 
 
 class MinioConfig(Model):
-    enabled: bool = True
+    """MinIO, the S3-compatible object store (Airflow logs, Elasticsearch snapshots, platform data)."""
+
+    enabled: bool = Field(True, description="Install MinIO.")
     servers: int = Field(4, ge=1, le=32, description="MinIO server pods (1 = standalone).")
     drives_per_server: int = Field(1, ge=1, le=16, description="Volumes per server pod.")
-    volume_size: Size = "100Gi"
+    volume_size: Size = Field("100Gi", description="Size of each data volume.")
     storage_class: DnsLabel | None = Field(None, description="Default: the cluster's storage class.")
     parity: int | None = Field(
         None, ge=0, le=8, description="Erasure parity (EC:N); default: MinIO's choice for the set size."
     )
-    buckets: tuple[BucketConfig, ...] = ()
-    users: tuple[MinioUserConfig, ...] = ()
-    resources: Resources = Resources(
-        requests=ComputeResources(cpu="500m", memory="1Gi"),
-        limits=ComputeResources(cpu="2", memory="4Gi"),
+    buckets: tuple[BucketConfig, ...] = Field((), description="Buckets to create.")
+    users: tuple[MinioUserConfig, ...] = Field((), description="Users to create, each limited to its buckets.")
+    resources: Resources = Field(
+        Resources(
+            requests=ComputeResources(cpu="500m", memory="1Gi"),
+            limits=ComputeResources(cpu="2", memory="4Gi"),
+        ),
+        description="Requests and limits of each server pod.",
     )
 
     @model_validator(mode="after")
@@ -232,7 +243,7 @@ _DER_SEQUENCE = 0x30  # every X.509 certificate is one DER SEQUENCE
 
 
 def _pem_certificates(value: str) -> str:
-    """A bundle of one or more PEM CA certificates (comment lines allowed, nothing secret)."""
+    """one or more PEM CA certificates, one after the other ('#' comment lines allowed, never a private key)"""
     text = value.strip()
     if not text:
         return ""
@@ -264,7 +275,9 @@ PemCertificates = Annotated[str, AfterValidator(_pem_certificates)]
 
 
 class StackConfig(Model):
-    environment: DnsLabel
+    """Every `orbit:` key of a stack file."""
+
+    environment: DnsLabel = Field(description="Environment name (local, dev, prod, ...); labels every object.")
     image_registry: Registry | Literal[""] = Field(
         "", description="Private mirror every image is pulled from; empty = the upstream registries."
     )
@@ -276,8 +289,8 @@ class StackConfig(Model):
             "Empty = the images' own trust stores."
         ),
     )
-    cluster: ClusterConfig
-    minio: MinioConfig = MinioConfig(servers=1)
+    cluster: ClusterConfig = Field(description="The Kubernetes cluster to create or adopt.")
+    minio: MinioConfig = Field(MinioConfig(servers=1), description="The MinIO object store.")
 
 
 # --- reading ---------------------------------------------------------------------------------
