@@ -149,3 +149,26 @@ def test_scanner_flags_remote_charts_and_manifest_urls():
 def test_image_registry_check_catches_an_escaped_image():
     findings = airgap.image_findings(["registry.corp:5000/orbit/a:1", "quay.io/b:2"], "registry.corp:5000/orbit")
     assert [f.subject for f in findings] == ["quay.io/b:2"]
+
+
+@pytest.mark.parametrize("stack", AIRGAP_STACKS)
+def test_mirror_list_pairs_each_upstream_image_with_its_mirror(stack_plans, stack):
+    pairs = airgap.mirror_pairs(stack)
+    assert [target for _, target in pairs] == images(stack_plans[stack].objects)
+    for source, target in pairs:
+        assert not source.startswith(registry_of(stack))
+        assert target == f"{registry_of(stack)}/{source.split('/', 1)[1]}"
+
+
+def test_mirror_list_needs_a_registry():
+    stack = next((s for s in STACKS if not registry_of(s)), None)
+    if stack is None:
+        pytest.skip("every stack sets imageRegistry")
+    with pytest.raises(ValueError, match="sets no orbit:imageRegistry"):
+        airgap.mirror_pairs(stack)
+
+
+def test_makefile_has_the_mirroring_targets():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "\nimages: venv\n\t@$(BIN)/python -m tools.render --stack $(STACK) --images-only\n" in makefile
+    assert "\nmirror-list: venv\n\t@$(BIN)/python -m tools.airgap --stack $(STACK) --mirror-list\n" in makefile

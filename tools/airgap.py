@@ -15,14 +15,18 @@ built from variables at run time. URLs a component only *advertises* (its own pu
 behind the gateway) are not fetches: env variables and flags named like PUBLIC_URL, BASE_URL,
 EXTERNAL_URL or `--web.external-url` are skipped, and so are comment lines in scripts.
 
-    python -m tools.airgap --stack onprem-airgap      # prints findings, exit 1 when there are any
+    python -m tools.airgap --stack onprem-airgap                # prints findings, exit 1 when there are any
+    python -m tools.airgap --stack onprem-airgap --mirror-list  # "upstream mirror" image pairs (make mirror-list)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
+import subprocess
 import sys
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,13 +179,47 @@ def image_findings(images: Iterable[str], registry: str) -> list[Finding]:
     return [Finding(image, f"is not under the configured registry {registry}") for image in images if not image.startswith(prefix)]
 
 
+def mirror_pairs(stack: str) -> list[tuple[str, str]]:
+    """(upstream image, mirrored image) for every image `stack` deploys.
+
+    The stack is rendered once more with imageRegistry removed (in a subprocess: Pulumi's
+    runtime is global) to learn each image's upstream registry; orbit-common keeps the
+    repository path, so the mirror name is the configured registry plus that path.
+    """
+    from tools.plan import ROOT, STACKS_DIR, CapturedResource, stack_config
+    from tools.render import images, render_releases
+
+    registry = stack_config(stack)[0].get("orbit:imageRegistry", "")
+    if not registry:
+        raise ValueError(f"stack {stack} sets no orbit:imageRegistry: there is nothing to mirror to")
+    document = yaml.safe_load((STACKS_DIR / f"Pulumi.{stack}.yaml").read_text())
+    document["config"] = {k: v for k, v in document["config"].items() if k not in ("orbit:imageRegistry", "imageRegistry")}
+    with tempfile.TemporaryDirectory(prefix="orbit-mirror-") as tmp:
+        (Path(tmp) / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(document))
+        result = subprocess.run([sys.executable, "-m", "tools.plan", "--stack", stack, "--stacks-dir", tmp],
+                                cwd=ROOT, capture_output=True, text=True, timeout=600)
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr.strip())
+    resources = [CapturedResource(**item) for item in json.loads(result.stdout)]
+    upstream = images([o for release in render_releases(resources) for o in release.objects])
+    return [(image, f"{registry.rstrip('/')}/{image.split('/', 1)[1]}") for image in upstream]
+
+
 def main(argv: list[str] | None = None) -> int:
     from tools.plan import capture, list_stacks, stack_config
     from tools.render import images, render_releases
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stack", required=True, choices=list_stacks())
+    parser.add_argument("--mirror-list", action="store_true", help="print 'upstream mirror' pairs, one per line")
     args = parser.parse_args(argv)
+    if args.mirror_list:
+        try:
+            print("\n".join(f"{source} {target}" for source, target in mirror_pairs(args.stack)))
+        except (ValueError, RuntimeError) as error:
+            print(f"orbit: {error}", file=sys.stderr)
+            return 1
+        return 0
     resources = capture(args.stack)
     objects = [o for release in render_releases(resources) for o in release.objects]
     objects += [r.inputs for r in resources if r.type.startswith("kubernetes:") and "kind" in r.inputs]
