@@ -34,7 +34,10 @@ from typing import Any
 
 import yaml
 
-CHARTS_DIR = Path(__file__).resolve().parent.parent / "charts"
+from tools.plan import ROOT, STACKS_DIR, CapturedResource, capture, list_stacks, stack_config
+from tools.render import images, pod_spec, render_releases
+
+CHARTS_DIR = ROOT / "charts"
 
 URL = re.compile(r"\b(?:https?|ftp)://(?:[^/\s'\"`@]+@)?(\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.{}-]+)", re.IGNORECASE)
 INSTALLER = re.compile(
@@ -48,16 +51,6 @@ CLUSTER_SUFFIXES = (".svc", ".svc.cluster.local")
 SELF_REFERENCE_ENV = re.compile(r"(PUBLIC|EXTERNAL|BASE|ADVERTISED|REDIRECT|CALLBACK)_?(URL|URI|HOST)", re.IGNORECASE)
 SELF_REFERENCE_FLAG = re.compile(r"^--?[\w.-]*(external|public|base|advertised)[-_.]?(url|uri|host)[\w.-]*(=|$)", re.IGNORECASE)
 SCRIPT_KEY = re.compile(r"\.(sh|bash|py|ps1|rb|pl)$")
-POD_SPEC_PATHS = {
-    "Pod": ("spec",),
-    "Deployment": ("spec", "template", "spec"),
-    "StatefulSet": ("spec", "template", "spec"),
-    "DaemonSet": ("spec", "template", "spec"),
-    "ReplicaSet": ("spec", "template", "spec"),
-    "Job": ("spec", "template", "spec"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
-}
-
 
 @dataclass(frozen=True)
 class Finding:
@@ -92,13 +85,6 @@ def _subject(obj: dict[str, Any]) -> str:
     return f"{obj.get('kind')}/{namespace}/{metadata.get('name')}" if namespace else f"{obj.get('kind')}/{metadata.get('name')}"
 
 
-def _pod_spec(obj: dict[str, Any]) -> dict[str, Any] | None:
-    node: Any = obj
-    for key in POD_SPEC_PATHS.get(obj.get("kind", ""), ()):
-        node = (node or {}).get(key)
-    return node if obj.get("kind") in POD_SPEC_PATHS else None
-
-
 def _strings(node: Any, skip: frozenset[str] = frozenset({"image"})) -> Iterator[str]:
     if isinstance(node, dict):
         for key, value in node.items():
@@ -130,7 +116,7 @@ def _script_lines(text: str) -> str:
 def object_findings(objects: Iterable[dict[str, Any]]) -> list[Finding]:
     findings = []
     for obj in objects:
-        spec = _pod_spec(obj)
+        spec = pod_spec(obj)
         if spec:
             for group in ("initContainers", "containers", "ephemeralContainers"):
                 for container in spec.get(group) or []:
@@ -174,9 +160,9 @@ def resource_findings(resources: Iterable[Any]) -> list[Finding]:
     return findings
 
 
-def image_findings(images: Iterable[str], registry: str) -> list[Finding]:
+def image_findings(references: Iterable[str], registry: str) -> list[Finding]:
     prefix = registry.rstrip("/") + "/"
-    return [Finding(image, f"is not under the configured registry {registry}") for image in images if not image.startswith(prefix)]
+    return [Finding(ref, f"is not under the configured registry {registry}") for ref in references if not ref.startswith(prefix)]
 
 
 def mirror_pairs(stack: str) -> list[tuple[str, str]]:
@@ -186,9 +172,6 @@ def mirror_pairs(stack: str) -> list[tuple[str, str]]:
     runtime is global) to learn each image's upstream registry; orbit-common keeps the
     repository path, so the mirror name is the configured registry plus that path.
     """
-    from tools.plan import ROOT, STACKS_DIR, CapturedResource, stack_config
-    from tools.render import images, render_releases
-
     registry = stack_config(stack)[0].get("orbit:imageRegistry", "")
     if not registry:
         raise ValueError(f"stack {stack} sets no orbit:imageRegistry: there is nothing to mirror to")
@@ -206,9 +189,6 @@ def mirror_pairs(stack: str) -> list[tuple[str, str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from tools.plan import capture, list_stacks, stack_config
-    from tools.render import images, render_releases
-
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stack", required=True, choices=list_stacks())
     parser.add_argument("--mirror-list", action="store_true", help="print 'upstream mirror' pairs, one per line")

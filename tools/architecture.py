@@ -11,7 +11,6 @@ fixed grid written here by hand (plain SVG, no drawing library needed).
 
 from __future__ import annotations
 
-import argparse
 import sys
 import typing
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from xml.sax.saxutils import escape
 
 from components import wiring
 from components.config import ClusterConfig
+from tools.generated import generator_main
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "architecture.svg"
 WIDTH, HEIGHT = 1320, 800
@@ -182,19 +182,7 @@ def generate() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true", help="exit 1 when the checked-in picture is stale")
-    parser.add_argument("--out", type=Path, default=OUT)
-    args = parser.parse_args(argv)
-    text = generate()
-    if args.check:
-        if not args.out.exists() or args.out.read_text() != text:
-            print(f"{args.out} is stale: run `make docs`", file=sys.stderr)
-            return 1
-        return 0
-    args.out.write_text(text)
-    print(f"wrote {args.out}")
-    return 0
+    return generator_main(__doc__, generate, OUT, argv)
 
 
 if __name__ == "__main__":

@@ -11,8 +11,6 @@ gets one shared section that the others link to.
 
 from __future__ import annotations
 
-import argparse
-import difflib
 import json
 import sys
 import types
@@ -28,8 +26,15 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from components.config import PROJECT, StackConfig
+from tools.generated import generator_main
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
+BOUNDS = (
+    (annotated_types.Ge, "ge", "≥"),
+    (annotated_types.Gt, "gt", ">"),
+    (annotated_types.Le, "le", "≤"),
+    (annotated_types.Lt, "lt", "<"),
+)
 SCALARS = {str: "string", int: "integer", float: "number", bool: "boolean", SecretStr: "secret string"}
 
 
@@ -66,14 +71,9 @@ def constraint_texts(metadata: list[Any], annotation: Any = str) -> list[str]:
     noun = "item(s)" if bare in (tuple, list, set, frozenset, dict) else "character(s)"
     texts = []
     for item in metadata:
-        if isinstance(item, annotated_types.Ge):
-            texts.append(f"≥ {item.ge}")
-        elif isinstance(item, annotated_types.Gt):
-            texts.append(f"> {item.gt}")
-        elif isinstance(item, annotated_types.Le):
-            texts.append(f"≤ {item.le}")
-        elif isinstance(item, annotated_types.Lt):
-            texts.append(f"< {item.lt}")
+        bound = next(((symbol, getattr(item, attr)) for kind, attr, symbol in BOUNDS if isinstance(item, kind)), None)
+        if bound:
+            texts.append(f"{bound[0]} {bound[1]}")
         elif isinstance(item, annotated_types.MinLen):
             texts.append(f"at least {item.min_length} {noun}")
         elif isinstance(item, annotated_types.MaxLen):
@@ -244,21 +244,7 @@ def generate(root: type[BaseModel] = StackConfig) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true", help="only compare; exit 1 when the file is stale")
-    parser.add_argument("--out", type=Path, default=OUT)
-    args = parser.parse_args(argv)
-    text = generate()
-    if args.check:
-        current = args.out.read_text() if args.out.exists() else ""
-        if current != text:
-            sys.stdout.writelines(difflib.unified_diff(current.splitlines(True), text.splitlines(True), str(args.out), "generated"))
-            print(f"{args.out} is stale: run `make docs`", file=sys.stderr)
-            return 1
-        return 0
-    args.out.write_text(text)
-    print(f"wrote {args.out}")
-    return 0
+    return generator_main(__doc__, generate, OUT, argv)
 
 
 if __name__ == "__main__":
