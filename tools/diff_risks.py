@@ -34,6 +34,9 @@ REPLACEMENT_FORCING_INPUTS = frozenset(
 )
 
 RANDOM_PREFIX = "random:"
+# Charts annotate objects whose on-disk data format depends on some values (MinIO's erasure
+# layout, for example) with this annotation; any change of its value is a data risk.
+DATA_LAYOUT_ANNOTATION = "orbit.dev/data-layout"
 
 
 @dataclass(frozen=True)
@@ -84,9 +87,7 @@ def _statefulset(status: str, before: dict | None, after: dict | None) -> list[F
         if old_policy.get(event) == "Retain" and new_policy.get(event) != "Retain":
             flags.append(Flag(RISK, f"persistentVolumeClaimRetentionPolicy.{event} no longer Retain: volumes would be deleted"))
     annotation = "pulumi.com/deletionPropagationPolicy"
-    old_annotations = (before.get("metadata") or {}).get("annotations") or {}
-    new_annotations = (after.get("metadata") or {}).get("annotations") or {}
-    if old_annotations.get(annotation) == "orphan" and new_annotations.get(annotation) != "orphan":
+    if _annotations(before).get(annotation) == "orphan" and _annotations(after).get(annotation) != "orphan":
         flags.append(Flag(RISK, f"annotation {annotation}: orphan removed: a replacement would kill every pod at once"))
     old_replicas, new_replicas = old.get("replicas", 1), new.get("replicas", 1)
     if isinstance(old_replicas, (int, float)) and isinstance(new_replicas, (int, float)) and new_replicas < old_replicas:
@@ -134,15 +135,27 @@ KIND_RULES = {
 }
 
 
+def _annotations(obj: dict | None) -> dict[str, str]:
+    return ((obj or {}).get("metadata") or {}).get("annotations") or {}
+
+
+def _data_layout(status: str, before: dict | None, after: dict | None) -> list[Flag]:
+    old, new = _annotations(before).get(DATA_LAYOUT_ANNOTATION), _annotations(after).get(DATA_LAYOUT_ANNOTATION)
+    if status == "changed" and old is not None and old != new:
+        return [Flag(RISK, f"data layout changes from {old!r} to {new!r}: existing data was written in the old layout "
+                           "and cannot be read in the new one; migrate to a new deployment instead")]
+    return []
+
+
 def object_flags(status: str, before: dict | None, after: dict | None, retained: bool = False) -> list[Flag]:
     """Flags for a Kubernetes object (rendered by a chart, or registered directly)."""
     kind = (after or before or {}).get("kind")
+    layout = _data_layout(status, before, after)
     if kind == "Namespace":
-        annotations = ((before or {}).get("metadata") or {}).get("annotations") or {}
-        retained = retained or annotations.get("helm.sh/resource-policy") == "keep"
-        return _namespace(status, before, after, retained)
+        retained = retained or _annotations(before).get("helm.sh/resource-policy") == "keep"
+        return layout + _namespace(status, before, after, retained)
     rule = KIND_RULES.get(kind)
-    return rule(status, before, after) if rule else []
+    return layout + (rule(status, before, after) if rule else [])
 
 
 def _options(entry: dict | None) -> dict[str, Any]:

@@ -345,3 +345,29 @@ def test_report_carries_the_comment_marker_and_a_verdict():
 @pytest.mark.skipif(shutil.which("git") is None or not (ROOT / ".git").exists(), reason="needs a git checkout")
 def test_stacks_at_a_revision_are_read_from_git():
     assert "local" in diff.stacks_at("HEAD")
+
+
+def test_data_layout_annotation_change_is_a_data_risk(tmp_path):
+    def annotated(layout):
+        obj = statefulset()
+        obj["metadata"]["annotations"]["orbit.dev/data-layout"] = layout
+        return obj
+
+    change = changes_of(tmp_path / "1", {"manifests": {"db": [annotated("shards=3")]}},
+                        {"manifests": {"db": [annotated("shards=4")]}})["StatefulSet orbit-data/db"]
+    assert severities(change) == [RISK] and "'shards=3' to 'shards=4'" in change.flags[0].reason
+    introduced = changes_of(tmp_path / "2", {"manifests": {"db": [statefulset()]}},
+                            {"manifests": {"db": [annotated("shards=3")]}})["StatefulSet orbit-data/db"]
+    assert not introduced.flags, "adding the annotation to an existing object changes no data"
+
+
+def test_minio_erasure_layout_change_is_flagged_on_the_real_chart():
+    from tests.conftest import one, render
+    from tools.diff_risks import object_flags
+
+    required = {"auth": {"existingSecret": "r"}, "tls": {"existingSecret": "t"}}
+    single = one(render("minio", {**required, "servers": 1}), "StatefulSet")
+    distributed = one(render("minio", {**required, "servers": 4}), "StatefulSet")
+    flags = object_flags("changed", single, distributed)
+    assert [f.severity for f in flags] == [RISK]
+    assert "servers=1 drivesPerServer=1" in flags[0].reason and "servers=4 drivesPerServer=1" in flags[0].reason
