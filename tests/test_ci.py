@@ -122,7 +122,7 @@ def test_preview_runs_only_with_configured_credentials_and_federated_logins(ci):
         step = next(s for s in job["steps"] if s.get("uses", "").startswith(action))
         assert f"matrix.provider == '{provider}'" in step["if"]
         assert federated_input in step["with"]
-    for variable in ("AWS_ROLE_ARN", "GCP_WORKLOAD_IDENTITY_PROVIDER", "AZURE_CLIENT_ID"):
+    for variable in ("AWS_ROLE_ARN", "GCP_WORKLOAD_IDENTITY_PROVIDER", "AZURE_CLIENT_ID", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE"):
         assert variable in gate["run"], f"the gate ignores {variable}"
 
 
