@@ -10,9 +10,10 @@ OUT          ?= build/render/$(STACK)
 BASE         ?= origin/main
 PYTEST_ARGS  ?=
 DIFF_ARGS    ?=
+VERIFY_ARGS  ?=
 BIN          := $(VENV)/bin
 
-.PHONY: venv checkov-venv test test-fast render images mirror-list diff docs up preview destroy clean help
+.PHONY: venv checkov-venv test test-fast render images mirror-list diff docs up preview destroy verify clean help
 
 help:
 	@echo "make up STACK=<env>           deploy (pulumi up) with the policy pack; local file backend by default"
@@ -23,6 +24,7 @@ help:
 	@echo "make mirror-list STACK=<env>  'upstream mirror' pairs for skopeo/crane (stacks with imageRegistry)"
 	@echo "make diff BASE=<ref> STACK=<env> [DIFF_ARGS=--fail-on-data-risk]  rendered-manifest diff against a git revision"
 	@echo "make docs                     regenerate docs/configuration.md and docs/architecture.svg from the code"
+	@echo "make verify STACK=<env> [VERIFY_ARGS='--context x --timeout 900']  live smoke checks of a deployed stack"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +76,10 @@ preview: venv
 
 destroy: venv
 	@VENV=$(VENV) tools/live.sh destroy $(STACK)
+
+# Live smoke checks of a deployed stack: workloads ready, each enabled service healthy.
+verify: venv
+	$(BIN)/python -m tools.verify --stack $(STACK) $(VERIFY_ARGS)
 
 clean:
 	rm -rf build .pytest_cache

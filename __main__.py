@@ -13,3 +13,6 @@ platform = Platform("orbit", config, cluster)
 pulumi.export("cluster", cluster.cluster_outputs())
 pulumi.export("endpoints", platform.endpoints)
 pulumi.export("caCertificate", platform.ca.cert_pem)
+if platform.gateway_consumers is not None:
+    # Secret outputs: `pulumi stack output gatewayConsumers --show-secrets`.
+    pulumi.export("gatewayConsumers", platform.gateway_consumers)

@@ -270,6 +270,251 @@ def _pem_certificates(value: str) -> str:
 
 PemCertificates = Annotated[str, AfterValidator(_pem_certificates)]
 
+# --- Prometheus ------------------------------------------------------------------------------
+
+_DURATION = re.compile(r"^([0-9]+(ms|s|m|h|d|w|y))+$")
+_TSDB_SIZE = re.compile(r"^[1-9][0-9]*(MB|GB|TB)$")
+_SMARTHOST = re.compile(r"^[A-Za-z0-9.-]+:[0-9]{1,5}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+Duration = Annotated[str, _matches(_DURATION, "a Prometheus duration such as 30s, 15d or 1h30m")]
+TsdbSize = Annotated[str, _matches(_TSDB_SIZE, "a Prometheus size in MB, GB or TB such as 40GB")]
+EmailAddress = Annotated[str, _matches(_EMAIL, "an e-mail address")]
+_BYTES = {"Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "MB": 2**20, "GB": 2**30, "TB": 2**40}
+
+
+def _bytes(size: str) -> int:
+    """Prometheus' MB/GB/TB are powers of 1024, like Kubernetes' Mi/Gi/Ti."""
+    number, unit = re.match(r"^([0-9]+)(\D+)$", size).groups()
+    return int(number) * _BYTES[unit]
+
+
+class SlackReceiverConfig(Model):
+    channel: str = Field(min_length=2, pattern=r"^[#@]", description="Channel (#name) or user (@name).")
+
+
+class EmailReceiverConfig(Model):
+    to: EmailAddress = Field(description="Recipient address.")
+    from_address: EmailAddress = Field(description="Sender address.")
+    smarthost: Annotated[str, _matches(_SMARTHOST, "host:port of an SMTP relay such as smtp.corp:587")] = Field(
+        description="SMTP relay (STARTTLS)."
+    )
+    username: str = Field(min_length=1, description="SMTP user; the password is the receiver's `secret`.")
+
+
+class AlertReceiverConfig(Model):
+    """Where Alertmanager sends notifications. `secret` (a Pulumi secret) is the Slack webhook URL,
+    the webhook URL, or the SMTP password; it lands in a Kubernetes Secret mounted as a file."""
+
+    name: DnsLabel = Field(description="Receiver name.")
+    type: Literal["slack", "webhook", "email"] = Field(description="How notifications are sent.")
+    secret: SecretStr = Field(description="Slack webhook URL, webhook URL or SMTP password (`pulumi config set --secret`).")
+    severities: tuple[Literal["critical", "warning"], ...] = Field(
+        ("critical", "warning"), min_length=1, description="Alert severities routed to this receiver."
+    )
+    slack: SlackReceiverConfig | None = Field(None, description="Settings when type is slack.")
+    email: EmailReceiverConfig | None = Field(None, description="Settings when type is email.")
+
+    @model_validator(mode="after")
+    def _section_matches_type(self) -> AlertReceiverConfig:
+        sections = {"slack": self.slack, "email": self.email}
+        if self.type in sections and sections[self.type] is None:
+            raise ValueError(f"receiver {self.name!r} has type {self.type!r} but no {self.type!r} section")
+        stray = sorted(n for n, v in sections.items() if v is not None and n != self.type)
+        if stray:
+            raise ValueError(f"receiver {self.name!r} has type {self.type!r} but section(s) {', '.join(stray)} are set; remove them")
+        return self
+
+
+class AlertmanagerConfig(Model):
+    replicas: int = Field(3, ge=1, le=5, description="Replicas peered over port 9094 (1 disables clustering).")
+    receivers: tuple[AlertReceiverConfig, ...] = Field((), description="Notification receivers; none = alerts stay in the UI.")
+    resources: Resources = Field(
+        Resources(
+            requests=ComputeResources(cpu="50m", memory="128Mi"),
+            limits=ComputeResources(cpu="500m", memory="256Mi"),
+        ),
+        description="Requests and limits of each Alertmanager pod.",
+    )
+
+    @model_validator(mode="after")
+    def _unique_receivers(self) -> AlertmanagerConfig:
+        names = [r.name for r in self.receivers]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"receiver(s) {', '.join(duplicates)} are listed more than once")
+        return self
+
+
+class NodeExporterConfig(Model):
+    enabled: bool = Field(True, description="Run node-exporter on every node (node metrics).")
+    port: int = Field(9100, ge=1024, le=65535, description="Host port (node-exporter uses the host network).")
+    resources: Resources = Field(
+        Resources(
+            requests=ComputeResources(cpu="50m", memory="64Mi"),
+            limits=ComputeResources(cpu="250m", memory="128Mi"),
+        ),
+        description="Requests and limits of each node-exporter pod.",
+    )
+
+
+class KubeStateMetricsConfig(Model):
+    enabled: bool = Field(True, description="Run kube-state-metrics (object state metrics).")
+    resources: Resources = Field(
+        Resources(
+            requests=ComputeResources(cpu="50m", memory="128Mi"),
+            limits=ComputeResources(cpu="500m", memory="256Mi"),
+        ),
+        description="Requests and limits of the kube-state-metrics pod.",
+    )
+
+
+class PrometheusConfig(Model):
+    enabled: bool = Field(True, description="Install Prometheus and Alertmanager.")
+    retention_time: Duration = Field("15d", description="How long samples are kept.")
+    retention_size: TsdbSize | None = Field(None, description="TSDB size cap; default: 80% of volumeSize.")
+    volume_size: Size = Field("50Gi", description="Size of the TSDB volume.")
+    storage_class: DnsLabel | None = Field(None, description="Default: the cluster's storage class.")
+    scrape_interval: Duration = Field("30s", description="How often every target is scraped.")
+    runbook_base_url: str = Field(
+        "https://github.com/orbit-platform/orbit/blob/main/docs/runbooks",
+        pattern=r"^https?://\S+$",
+        description="Base of the runbook_url annotation of every alert (point it at your copy of docs/runbooks).",
+    )
+    resources: Resources = Field(
+        Resources(
+            requests=ComputeResources(cpu="500m", memory="2Gi"),
+            limits=ComputeResources(cpu="2", memory="4Gi"),
+        ),
+        description="Requests and limits of the Prometheus pod.",
+    )
+    alertmanager: AlertmanagerConfig = Field(AlertmanagerConfig(), description="Alertmanager.")
+    node_exporter: NodeExporterConfig = Field(NodeExporterConfig(), description="node-exporter.")
+    kube_state_metrics: KubeStateMetricsConfig = Field(KubeStateMetricsConfig(), description="kube-state-metrics.")
+
+    @model_validator(mode="after")
+    def _retention_fits_the_volume(self) -> PrometheusConfig:
+        if self.retention_size is not None and _bytes(self.retention_size) >= _bytes(self.volume_size):
+            raise ValueError(
+                f"retentionSize {self.retention_size} does not fit volumeSize {self.volume_size}; "
+                f"allowed: less than the volume (leave room for the write-ahead log), for example "
+                f"{_bytes(self.volume_size) * 8 // 10 // 2**30}GB"
+            )
+        return self
+
+    @property
+    def effective_retention_size(self) -> str:
+        """The explicit cap, or 80% of the volume so that Prometheus deletes old blocks before the
+        write-ahead log runs out of space."""
+        return self.retention_size or f"{max(1, _bytes(self.volume_size) * 8 // 10 // 2**20)}MB"
+
+# --- Kong ----------------------------------------------------------------------------------
+
+KONG_AUTH_METHODS = ("basic-auth", "key-auth", "jwt")
+# Routes into these upstreams expose operational data and silences; they are never anonymous.
+KONG_PROTECTED_ROUTES = ("prometheus", "alertmanager")
+_ROUTE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$")
+Hostname = Annotated[str, _matches(_HOSTNAME, "a lowercase DNS name such as gateway.corp.example")]
+
+
+def repeated(names: list[str]) -> list[str]:
+    """The names that occur more than once, sorted."""
+    return sorted({n for n in names if names.count(n) > 1})
+
+
+def kong_route_is_protected(name: str) -> bool:
+    return any(name == p or name.startswith(f"{p}-") for p in KONG_PROTECTED_ROUTES)
+
+
+class KongRouteConfig(Model):
+    """Per-route overrides of what the publishing service asked for."""
+
+    auth: Literal["basic-auth", "key-auth", "jwt", "none"] | None = Field(
+        None, description="Auth plugin; none = the upstream authenticates every request itself."
+    )
+    rate_limit_per_minute: int | None = Field(None, ge=1, le=1_000_000, description="Requests per minute per proxy pod.")
+    request_size_limit_mb: int | None = Field(None, ge=1, le=5120, description="Largest request body, in MB.")
+
+
+class KongConsumerConfig(Model):
+    """A gateway client; its credentials are generated once and stored in Secret kong-consumer-<name>."""
+
+    name: DnsLabel = Field(description="Consumer name.")
+    credentials: tuple[Literal["basic-auth", "key-auth", "jwt"], ...] = Field(
+        KONG_AUTH_METHODS, min_length=1, description="Credential types generated for the consumer."
+    )
+    routes: tuple[DnsLabel, ...] = Field((), description="Routes this consumer may use; empty = every route.")
+
+
+class KongServiceConfig(Model):
+    type: Literal["LoadBalancer", "ClusterIP", "NodePort"] | None = Field(
+        None,
+        description="Proxy Service type; default: an internal LoadBalancer on clouds, ClusterIP on an existing cluster.",
+    )
+    public: bool = Field(False, description="Expose the LoadBalancer publicly (no internal annotations).")
+    annotations: dict[str, str] = Field({}, description="Extra Service annotations (e.g. your LB's internal annotation).")
+    load_balancer_source_ranges: tuple[str, ...] = Field((), description="CIDRs allowed to reach the LoadBalancer; empty = any.")
+
+
+class KongTlsConfig(Model):
+    existing_secret: DnsLabel | None = Field(
+        None, description="Secret in orbit-gateway with tls.crt and tls.key; default: a certificate from the platform CA."
+    )
+
+
+class KongAutoscalingConfig(Model):
+    enabled: bool = Field(True, description="Scale the proxy with a HorizontalPodAutoscaler.")
+    max_replicas: int = Field(6, ge=1, le=100, description="Most proxy pods.")
+    target_cpu_utilization: int = Field(70, ge=10, le=100, description="Average CPU utilisation (%) the HPA aims for.")
+
+
+class KongConfig(Model):
+    enabled: bool = Field(True, description="Install the Kong gateway.")
+    replicas: int = Field(2, ge=1, le=100, description="Proxy pods; the HPA's minimum when autoscaling is on.")
+    autoscaling: KongAutoscalingConfig = Field(KongAutoscalingConfig(), description="Proxy autoscaling.")
+    hostname: Hostname | None = Field(None, description="External DNS name of the gateway (certificate, URLs).")
+    service: KongServiceConfig = Field(KongServiceConfig(), description="The proxy Service.")
+    tls: KongTlsConfig = Field(KongTlsConfig(), description="The proxy's TLS certificate.")
+    routes: dict[str, KongRouteConfig] = Field({}, description="Overrides per route name.")
+    consumers: tuple[KongConsumerConfig, ...] = Field(
+        (KongConsumerConfig(name="platform-admin"),), description="Gateway clients and their generated credentials."
+    )
+    rate_limit_per_minute: int = Field(1200, ge=1, le=1_000_000, description="Per proxy pod (policy local).")
+    request_size_limit_mb: int = Field(32, ge=1, le=5120, description="Largest request body, in MB.")
+    resources: Resources = Field(
+        Resources(
+            requests=ComputeResources(cpu="250m", memory="512Mi"),
+            limits=ComputeResources(cpu="2", memory="1Gi"),
+        ),
+        description="Requests and limits of each proxy pod.",
+    )
+
+    @model_validator(mode="after")
+    def _kong_rules(self) -> KongConfig:
+        for name, route in self.routes.items():
+            if not _ROUTE_NAME.match(name):
+                raise ValueError(f"routes key {name!r} is not a route name (a DNS label)")
+            if route.auth == "none" and kong_route_is_protected(name):
+                raise ValueError(
+                    f"routes.{name}.auth is 'none', but the {name} route is never unauthenticated; "
+                    f"allowed: {', '.join(KONG_AUTH_METHODS)}"
+                )
+        duplicates = repeated([c.name for c in self.consumers])
+        if duplicates:
+            raise ValueError(f"consumer(s) {', '.join(duplicates)} are listed more than once")
+        for consumer in self.consumers:
+            if len(set(consumer.credentials)) != len(consumer.credentials):
+                raise ValueError(f"consumer {consumer.name!r} lists a credential type more than once")
+        if self.autoscaling.enabled and self.autoscaling.max_replicas < self.replicas:
+            raise ValueError(
+                f"autoscaling.maxReplicas {self.autoscaling.max_replicas} is below replicas {self.replicas}; "
+                "allowed: at least replicas"
+            )
+        if self.service.public and self.service.type not in (None, "LoadBalancer"):
+            raise ValueError(f"service.public is true but service.type is {self.service.type!r}; allowed: LoadBalancer")
+        return self
+
 
 # --- the whole stack -------------------------------------------------------------------------
 
@@ -291,6 +536,22 @@ class StackConfig(Model):
     )
     cluster: ClusterConfig = Field(description="The Kubernetes cluster to create or adopt.")
     minio: MinioConfig = Field(MinioConfig(servers=1), description="The MinIO object store.")
+    prometheus: PrometheusConfig = Field(PrometheusConfig(), description="Prometheus, Alertmanager and the metrics exporters.")
+    kong: KongConfig = Field(KongConfig(), description="The Kong gateway in front of every UI and API.")
+
+    @model_validator(mode="after")
+    def _kong_service_fits_cluster(self) -> StackConfig:
+        # Orbit knows each cloud's internal-LB annotations, but not what an existing cluster's
+        # load balancer (MetalLB, kube-vip, ...) needs: a LoadBalancer there is public unless told.
+        service = self.kong.service
+        if (self.kong.enabled and self.cluster.provider == "existing" and service.type == "LoadBalancer"
+                and not service.public and not service.annotations):
+            raise ValueError(
+                "kong.service.type is 'LoadBalancer' on an existing cluster, where Orbit cannot make it internal; "
+                "set kong.service.annotations to your load balancer's internal annotations, or "
+                "kong.service.public: true to accept a public one, or use type ClusterIP or NodePort"
+            )
+        return self
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -360,8 +621,12 @@ __all__ = [
     "ComputeResources",
     "ConfigError",
     "ExistingClusterConfig",
+    "KongConfig",
+    "KongConsumerConfig",
+    "KongRouteConfig",
     "MinioConfig",
     "MinioUserConfig",
+    "PrometheusConfig",
     "Resources",
     "SecretStr",
     "StackConfig",

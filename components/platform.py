@@ -1,7 +1,8 @@
 """The platform: composes the services on a cluster and wires them to each other.
 
 All cross-service wiring (who may talk to whom, which buckets and users exist for whom, what
-Prometheus scrapes, what Kong routes) is computed here from the services' typed outputs.
+Prometheus scrapes, what Kong routes) is computed here from the services' typed outputs. A
+service that is switched off simply contributes nothing: no peers, routes, targets or connections.
 """
 
 from __future__ import annotations
@@ -11,14 +12,20 @@ import pulumi
 from components.clusters import Cluster
 from components.config import StackConfig
 from components.context import PlatformContext
-from components.services.minio import Minio, MinioArgs
+from components.services import kong as kong_service
+from components.services.kong import Kong, KongArgs
+from components.services.minio import CONSOLE_PATH, Minio, MinioArgs
+from components.services.prometheus import Prometheus, PrometheusArgs
 from components.tls import PlatformCA
+from components.wiring import GATEWAY_PROXY, PROMETHEUS_SCRAPER
 
 
 class Platform(pulumi.ComponentResource):
     def __init__(self, name: str, config: StackConfig, cluster: Cluster, opts: pulumi.ResourceOptions | None = None):
         super().__init__("orbit:platform:Platform", name, None, opts)
-        self.ca = PlatformCA(f"{name}-ca", config.environment, opts=pulumi.ResourceOptions(parent=self))
+        child = pulumi.ResourceOptions(parent=self)
+        # The CA comes first: its certificate joins the trusted CA bundle in the context.
+        self.ca = PlatformCA(f"{name}-ca", config.environment, opts=child)
         context = PlatformContext(
             cluster=cluster,
             environment=config.environment,
@@ -28,13 +35,66 @@ class Platform(pulumi.ComponentResource):
             platform_ca_pem=self.ca.cert_pem,
         )
 
+        # Services admit the scraper and the gateway only when those exist.
+        metrics_clients = (PROMETHEUS_SCRAPER,) if config.prometheus.enabled else ()
+        gateway_clients = (GATEWAY_PROXY,) if config.kong.enabled else ()
+
         self.minio: Minio | None = None
         if config.minio.enabled:
-            self.minio = Minio("minio", MinioArgs(config=config.minio, context=context, ca=self.ca),
-                               opts=pulumi.ResourceOptions(parent=self))
+            console_url = f"https://{config.kong.hostname}{CONSOLE_PATH}" if config.kong.enabled and config.kong.hostname else None
+            self.minio = Minio(
+                "minio",
+                MinioArgs(
+                    config=config.minio,
+                    context=context,
+                    ca=self.ca,
+                    api_clients=gateway_clients,
+                    console_clients=gateway_clients,
+                    metrics_clients=metrics_clients,
+                    console_url=console_url,
+                ),
+                opts=child,
+            )
+
+        services = [service for service in (self.minio,) if service is not None]
+
+        self.prometheus: Prometheus | None = None
+        if config.prometheus.enabled:
+            targets = [target for service in services for target in service.metrics]
+            if config.kong.enabled:
+                targets.extend(kong_service.METRICS)
+            self.prometheus = Prometheus(
+                "prometheus",
+                PrometheusArgs(
+                    config=config.prometheus,
+                    context=context,
+                    ca=self.ca,
+                    targets=tuple(targets),
+                    gateway_clients=gateway_clients,
+                ),
+                opts=child,
+            )
+            services.append(self.prometheus)
+
+        self.kong: Kong | None = None
+        if config.kong.enabled:
+            routes = tuple(route for service in services for route in service.routes)
+            self.kong = Kong(
+                "kong",
+                KongArgs(config=config.kong, context=context, ca=self.ca, routes=routes, metrics_clients=metrics_clients),
+                opts=child,
+            )
 
         self.endpoints: dict[str, str] = {}
         if self.minio:
             self.endpoints["minioS3"] = self.minio.s3.url
             self.endpoints["minioConsole"] = self.minio.console.url
+        if self.prometheus:
+            self.endpoints["prometheus"] = self.prometheus.server.url
+            self.endpoints["alertmanager"] = self.prometheus.alertmanager.url
+        self.gateway_consumers: pulumi.Output | None = None
+        if self.kong:
+            self.endpoints["gateway"] = self.kong.proxy.url
+            self.endpoints.update({f"gateway:{route}": url for route, url in self.kong.urls.items()})
+            self.gateway_consumers = self.kong.credential_outputs()
         self.register_outputs({"endpoints": self.endpoints, "caCertificate": self.ca.cert_pem})

@@ -152,7 +152,7 @@ def resource_findings(resources: Iterable[Any]) -> list[Finding]:
         subject = f"{resource.type} {resource.name}"
         if resource.type.startswith("kubernetes:helm.sh/"):
             chart = str(inputs.get("chart", ""))
-            if inputs.get("repositoryOpts") or not chart.startswith("/") and not chart.startswith("charts/"):
+            if inputs.get("repositoryOpts") or not chart.startswith(("/", "charts/")):
                 findings.append(Finding(subject, f"chart {chart!r} is not a local path in charts/"))
         for key in ("file", "files", "url", "urls"):
             for text in _strings(inputs.get(key)):
@@ -185,7 +185,8 @@ def mirror_pairs(stack: str) -> list[tuple[str, str]]:
         raise RuntimeError(result.stderr.strip())
     resources = [CapturedResource(**item) for item in json.loads(result.stdout)]
     upstream = images([o for release in render_releases(resources) for o in release.objects])
-    return [(image, f"{registry.rstrip('/')}/{image.split('/', 1)[1]}") for image in upstream]
+    pairs = [(image, f"{registry.rstrip('/')}/{image.split('/', 1)[1]}") for image in upstream]
+    return sorted(pairs, key=lambda pair: pair[1])  # the order of `make images`
 
 
 def main(argv: list[str] | None = None) -> int:

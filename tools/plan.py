@@ -77,11 +77,25 @@ def stack_config(stack: str, stacks_dir: Path = STACKS_DIR) -> tuple[dict[str, s
     config, secret_keys = {}, []
     for key, value in (document.get("config") or {}).items():
         full_key = key if ":" in key else f"{PROJECT}:{key}"
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            value = "offline-placeholder-secret"
+        value, secure = _without_secure(value)
+        if secure:
             secret_keys.append(full_key)
         config[full_key] = value if isinstance(value, str) else json.dumps(value)
     return config, secret_keys
+
+
+def _without_secure(value: Any) -> tuple[Any, bool]:
+    """Replace every `secure:` value (also nested ones, as `pulumi config set --secret --path`
+    writes them inside structured config) with the placeholder; say whether there was one."""
+    if isinstance(value, dict) and set(value) == {"secure"}:
+        return "offline-placeholder-secret", True
+    if isinstance(value, dict):
+        pairs = {k: _without_secure(v) for k, v in value.items()}
+        return {k: v for k, (v, _) in pairs.items()}, any(s for _, s in pairs.values())
+    if isinstance(value, list):
+        items = [_without_secure(v) for v in value]
+        return [v for v, _ in items], any(s for _, s in items)
+    return value, False
 
 
 def _plain(value: Any) -> Any:

@@ -11,11 +11,13 @@ from components.config import BucketConfig, MinioConfig, MinioUserConfig
 from components.context import PlatformContext
 from components.secrets import generated_password, kubernetes_secret
 from components.tls import PlatformCA, service_dns_names
-from components.wiring import MINIO_NAMESPACE, Credential, Endpoint, MetricsTarget, Peer, S3Access
+from components.wiring import MINIO_NAMESPACE, Credential, Endpoint, MetricsTarget, Peer, Route, S3Access
 
 NAMESPACE = MINIO_NAMESPACE
 RELEASE = "minio"
 ROOT_USER = "orbit-root"
+CONSOLE_PATH = "/minio-console"
+S3_PATH = "/s3"
 SERVER_LABELS = {"app.kubernetes.io/instance": RELEASE, "app.kubernetes.io/component": "server"}
 
 
@@ -30,6 +32,8 @@ class MinioArgs:
     api_clients: tuple[Peer, ...] = ()
     console_clients: tuple[Peer, ...] = ()
     metrics_clients: tuple[Peer, ...] = ()
+    # The console's external URL when it is served behind the gateway under a path prefix.
+    console_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,7 @@ class Minio(pulumi.ComponentResource):
             "auth": {"existingSecret": "minio-root"},
             "tls": {"enabled": True, "existingSecret": "minio-tls"},
             "resources": config.resources.model_dump(),
+            "extraEnv": [{"name": "MINIO_BROWSER_REDIRECT_URL", "value": args.console_url}] if args.console_url else [],
             "networkPolicy": {
                 "apiFrom": [peer.values() for peer in args.api_clients],
                 "consoleFrom": [peer.values() for peer in args.console_clients],
@@ -126,12 +131,19 @@ class Minio(pulumi.ComponentResource):
         self.console = Endpoint(NAMESPACE, RELEASE, 9001, scheme="https")
         self.root_secret_name = "minio-root"
         self.server_labels = dict(SERVER_LABELS)
-        self.metrics = MetricsTarget(
-            "minio",
-            Endpoint(NAMESPACE, f"{RELEASE}", 9000, scheme="https", path="/minio/v2/metrics/cluster"),
-            pod_labels=dict(SERVER_LABELS),
+        self.metrics = (
+                MetricsTarget(
+                "minio",
+                Endpoint(NAMESPACE, f"{RELEASE}", 9000, scheme="https", path="/minio/v2/metrics/cluster"),
+                pod_labels=dict(SERVER_LABELS),
+            ),
         )
         self.ca_pem = args.ca.cert_pem
+        # The S3 API authenticates every request itself (SigV4), but the gateway still asks for a key.
+        self.routes = (
+            Route("minio-console", CONSOLE_PATH, self.console, auth="basic-auth"),
+            Route("minio-s3", S3_PATH, self.s3, auth="key-auth"),
+        )
         self.register_outputs({"s3Endpoint": self.s3.url, "consoleEndpoint": self.console.url})
 
     def s3_access(self, user: str, bucket: str) -> S3Access:

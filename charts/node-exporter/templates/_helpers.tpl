@@ -1,0 +1,1 @@
+{{- define "node-exporter.fullname" -}}{{ include "orbit-common.fullname" . }}{{- end -}}
