@@ -103,6 +103,17 @@ class Resources(Model):
     limits: ComputeResources = Field(description="The most each container may use.")
 
 
+def resources_field(requests: tuple[str, str], limits: tuple[str, str], description: str) -> Any:
+    """A `resources` field defaulting to (cpu, memory) requests and limits."""
+    return Field(
+        Resources(
+            requests=ComputeResources(cpu=requests[0], memory=requests[1]),
+            limits=ComputeResources(cpu=limits[0], memory=limits[1]),
+        ),
+        description=description,
+    )
+
+
 # --- cluster ---------------------------------------------------------------------------------
 
 
@@ -194,13 +205,7 @@ class MinioConfig(Model):
     )
     buckets: tuple[BucketConfig, ...] = Field((), description="Buckets to create.")
     users: tuple[MinioUserConfig, ...] = Field((), description="Users to create, each limited to its buckets.")
-    resources: Resources = Field(
-        Resources(
-            requests=ComputeResources(cpu="500m", memory="1Gi"),
-            limits=ComputeResources(cpu="2", memory="4Gi"),
-        ),
-        description="Requests and limits of each server pod.",
-    )
+    resources: Resources = resources_field(("500m", "1Gi"), ("2", "4Gi"), "Requests and limits of each server pod.")
 
     @model_validator(mode="after")
     def _erasure_layout(self) -> MinioConfig:
@@ -329,13 +334,7 @@ class AlertReceiverConfig(Model):
 class AlertmanagerConfig(Model):
     replicas: int = Field(3, ge=1, le=5, description="Replicas peered over port 9094 (1 disables clustering).")
     receivers: tuple[AlertReceiverConfig, ...] = Field((), description="Notification receivers; none = alerts stay in the UI.")
-    resources: Resources = Field(
-        Resources(
-            requests=ComputeResources(cpu="50m", memory="128Mi"),
-            limits=ComputeResources(cpu="500m", memory="256Mi"),
-        ),
-        description="Requests and limits of each Alertmanager pod.",
-    )
+    resources: Resources = resources_field(("50m", "128Mi"), ("500m", "256Mi"), "Requests and limits of each Alertmanager pod.")
 
     @model_validator(mode="after")
     def _unique_receivers(self) -> AlertmanagerConfig:
@@ -349,24 +348,12 @@ class AlertmanagerConfig(Model):
 class NodeExporterConfig(Model):
     enabled: bool = Field(True, description="Run node-exporter on every node (node metrics).")
     port: int = Field(9100, ge=1024, le=65535, description="Host port (node-exporter uses the host network).")
-    resources: Resources = Field(
-        Resources(
-            requests=ComputeResources(cpu="50m", memory="64Mi"),
-            limits=ComputeResources(cpu="250m", memory="128Mi"),
-        ),
-        description="Requests and limits of each node-exporter pod.",
-    )
+    resources: Resources = resources_field(("50m", "64Mi"), ("250m", "128Mi"), "Requests and limits of each node-exporter pod.")
 
 
 class KubeStateMetricsConfig(Model):
     enabled: bool = Field(True, description="Run kube-state-metrics (object state metrics).")
-    resources: Resources = Field(
-        Resources(
-            requests=ComputeResources(cpu="50m", memory="128Mi"),
-            limits=ComputeResources(cpu="500m", memory="256Mi"),
-        ),
-        description="Requests and limits of the kube-state-metrics pod.",
-    )
+    resources: Resources = resources_field(("50m", "128Mi"), ("500m", "256Mi"), "Requests and limits of the kube-state-metrics pod.")
 
 
 class PrometheusConfig(Model):
@@ -381,13 +368,7 @@ class PrometheusConfig(Model):
         pattern=r"^https?://\S+$",
         description="Base of the runbook_url annotation of every alert (point it at your copy of docs/runbooks).",
     )
-    resources: Resources = Field(
-        Resources(
-            requests=ComputeResources(cpu="500m", memory="2Gi"),
-            limits=ComputeResources(cpu="2", memory="4Gi"),
-        ),
-        description="Requests and limits of the Prometheus pod.",
-    )
+    resources: Resources = resources_field(("500m", "2Gi"), ("2", "4Gi"), "Requests and limits of the Prometheus pod.")
     alertmanager: AlertmanagerConfig = Field(AlertmanagerConfig(), description="Alertmanager.")
     node_exporter: NodeExporterConfig = Field(NodeExporterConfig(), description="node-exporter.")
     kube_state_metrics: KubeStateMetricsConfig = Field(KubeStateMetricsConfig(), description="kube-state-metrics.")
@@ -482,13 +463,7 @@ class KongConfig(Model):
     )
     rate_limit_per_minute: int = Field(1200, ge=1, le=1_000_000, description="Per proxy pod (policy local).")
     request_size_limit_mb: int = Field(32, ge=1, le=5120, description="Largest request body, in MB.")
-    resources: Resources = Field(
-        Resources(
-            requests=ComputeResources(cpu="250m", memory="512Mi"),
-            limits=ComputeResources(cpu="2", memory="1Gi"),
-        ),
-        description="Requests and limits of each proxy pod.",
-    )
+    resources: Resources = resources_field(("250m", "512Mi"), ("2", "1Gi"), "Requests and limits of each proxy pod.")
 
     @model_validator(mode="after")
     def _kong_rules(self) -> KongConfig:
