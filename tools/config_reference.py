@@ -107,16 +107,20 @@ def type_text(annotation: Any, link) -> str:
     return f"{text}: {'; '.join(constraints)}" if constraints else text
 
 
-def models_in(annotation: Any) -> Iterator[tuple[type[BaseModel], bool]]:
-    """(model, is_list) for every model an annotation refers to."""
+def models_in(annotation: Any) -> Iterator[tuple[type[BaseModel], str]]:
+    """(model, key suffix) for every model an annotation refers to: "" for a plain field,
+    "[]" for list items, ".<name>" for the values of a map."""
     annotation, _ = _unwrap(annotation)
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     if _is_model(annotation):
-        yield annotation, False
+        yield annotation, ""
     elif origin in (tuple, list, set, frozenset):
-        for model, _ in models_in(args[0]):
-            yield model, True
-    elif origin in (typing.Union, types.UnionType, dict):
+        for model, suffix in models_in(args[0]):
+            yield model, "[]" + suffix
+    elif origin is dict:
+        for model, suffix in models_in(args[1]):
+            yield model, ".<name>" + suffix
+    elif origin in (typing.Union, types.UnionType):
         for arg in args:
             yield from models_in(arg)
 
@@ -189,13 +193,13 @@ def generate(root: type[BaseModel] = StackConfig) -> str:
     def walk(model: type[BaseModel], prefix: str) -> None:
         sections.append((prefix, model))
         for name, field in model.model_fields.items():
-            for child, is_list in models_in(field.annotation):
+            for child, suffix in models_in(field.annotation):
                 if child in shared:
                     if child not in shared_seen:
                         shared_seen.append(child)
                         walk_shared(child)
                 else:
-                    walk(child, key_of(prefix, name, field) + ("[]" if is_list else ""))
+                    walk(child, key_of(prefix, name, field) + suffix)
 
     def walk_shared(model: type[BaseModel]) -> None:
         for field in model.model_fields.values():

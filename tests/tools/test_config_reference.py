@@ -55,6 +55,10 @@ class FakeBrokerConfig(Model):
     )
 
 
+class FakeRouteConfig(Model):
+    timeout: int = Field(30, description="Seconds.")
+
+
 class FakeServiceConfig(Model):
     """A service added later by someone else."""
 
@@ -65,6 +69,7 @@ class FakeServiceConfig(Model):
     topics: tuple[str, ...] = Field((), min_length=0, description="Topics.")
     tags: dict[str, str] = Field(default_factory=dict, description="Tags.")
     worker_resources: Resources | None = Field(None, description="Workers.")
+    routes: dict[str, FakeRouteConfig] = Field({}, description="Per route.")
 
 
 class FakeStackConfig(Model):
@@ -85,3 +90,4 @@ def test_generator_documents_new_models_sections_and_shared_types():
     assert "[Resources](#resources)" in text and "[Resources](#resources) (optional)" in text
     assert text.count("### Resources") == 1 and "### ComputeResources" in text
     assert "| `orbit:environment` | string | **required** | Env. |" in text
+    assert "## `orbit:fakeService.routes.<name>`" in text and "| `orbit:fakeService.routes.<name>.timeout` |" in text
