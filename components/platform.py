@@ -12,6 +12,7 @@ import pulumi
 from components.clusters import Cluster
 from components.config import StackConfig
 from components.context import PlatformContext
+from components.services import airflow
 from components.services import kong as kong_service
 from components.services.kong import Kong, KongArgs
 from components.services.minio import CONSOLE_PATH, Minio, MinioArgs
@@ -39,6 +40,11 @@ class Platform(pulumi.ComponentResource):
         metrics_clients = (PROMETHEUS_SCRAPER,) if config.prometheus.enabled else ()
         gateway_clients = (GATEWAY_PROXY,) if config.kong.enabled else ()
 
+        # --- airflow: what Airflow asks of MinIO (log bucket, user, network access) ---
+        airflow_minio = airflow.minio_requests(config.airflow) if config.airflow.enabled else {}
+        s3_clients = (airflow.CLIENT_PEER,) if config.airflow.enabled else ()
+        # --- end airflow ---
+
         self.minio: Minio | None = None
         if config.minio.enabled:
             console_url = f"https://{config.kong.hostname}{CONSOLE_PATH}" if config.kong.enabled and config.kong.hostname else None
@@ -48,15 +54,36 @@ class Platform(pulumi.ComponentResource):
                     config=config.minio,
                     context=context,
                     ca=self.ca,
-                    api_clients=gateway_clients,
+                    api_clients=gateway_clients + s3_clients,
                     console_clients=gateway_clients,
                     metrics_clients=metrics_clients,
                     console_url=console_url,
+                    **airflow_minio,
                 ),
                 opts=child,
             )
 
-        services = [service for service in (self.minio,) if service is not None]
+        # --- airflow: metadata database from the cluster, task logs to MinIO, UI behind the
+        # gateway; Kafka is wired by passing kafka=<Kafka component>.access ---
+        self.airflow: airflow.Airflow | None = None
+        if config.airflow.enabled:
+            gateway_url = f"https://{config.kong.hostname}" if config.kong.enabled and config.kong.hostname else None
+            self.airflow = airflow.Airflow(
+                "airflow",
+                airflow.AirflowArgs(
+                    config=config.airflow,
+                    context=context,
+                    postgres=cluster.postgres,
+                    logs=self.minio.s3_access(airflow.LOG_USER, config.airflow.logs_bucket) if self.minio else None,
+                    public_url=config.airflow.public_url or gateway_url,
+                    gateway_clients=gateway_clients,
+                    metrics_clients=metrics_clients,
+                ),
+                opts=child,
+            )
+        # --- end airflow ---
+
+        services = [service for service in (self.minio, self.airflow) if service is not None]
 
         self.prometheus: Prometheus | None = None
         if config.prometheus.enabled:
@@ -89,6 +116,8 @@ class Platform(pulumi.ComponentResource):
         if self.minio:
             self.endpoints["minioS3"] = self.minio.s3.url
             self.endpoints["minioConsole"] = self.minio.console.url
+        if self.airflow:
+            self.endpoints["airflowApi"] = self.airflow.api.url + self.airflow.api.path
         if self.prometheus:
             self.endpoints["prometheus"] = self.prometheus.server.url
             self.endpoints["alertmanager"] = self.prometheus.alertmanager.url

@@ -7,6 +7,7 @@ token (resources) or function token (invokes).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Callable
 from typing import Any
@@ -22,6 +23,12 @@ def fake_digest(name: str, length: int = 16) -> str:
 def _pem(kind: str, name: str) -> str:
     body = fake_digest(f"{kind}:{name}", 64)
     return f"-----BEGIN {kind}-----\n{body}\n-----END {kind}-----\n"
+
+
+def _random_bytes(name: str, length: int) -> dict[str, str]:
+    """RandomBytes outputs: `length` deterministic bytes as hex and as standard base64."""
+    raw = b"".join(hashlib.sha256(f"{name}:{i}".encode()).digest() for i in range(length // 32 + 1))[:length]
+    return {"hex": raw.hex(), "base64": base64.b64encode(raw).decode()}
 
 
 RESOURCE_FAKES: dict[str, ResourceFake] = {
@@ -41,6 +48,7 @@ RESOURCE_FAKES: dict[str, ResourceFake] = {
     "tls:index/locallySignedCert:LocallySignedCert": lambda name, inputs: {"certPem": _pem("CERTIFICATE", name)},
     "tls:index/certRequest:CertRequest": lambda name, inputs: {"certRequestPem": _pem("CERTIFICATE REQUEST", name)},
     "kubernetes:helm.sh/v4:Chart": lambda name, inputs: {"resources": []},
+    "random:index/randomBytes:RandomBytes": lambda name, inputs: _random_bytes(name, int(inputs.get("length", 32))),
 }
 
 INVOKE_FAKES: dict[str, InvokeFake] = {}

@@ -79,8 +79,8 @@ def test_workload_readiness_on_plain_dicts():
 
 
 def test_only_enabled_services_are_checked():
-    assert verify.enabled_services(parse_stack_config(BASE)) == ["minio", "kong"]
-    off = parse_stack_config({**BASE, "minio": {"enabled": False}, "kong": {"enabled": False}})
+    assert verify.enabled_services(parse_stack_config(BASE)) == ["minio", "airflow", "kong"]
+    off = parse_stack_config({**BASE, "minio": {"enabled": False}, "airflow": {"enabled": False}, "kong": {"enabled": False}})
     assert verify.enabled_services(off) == []
 
 
