@@ -9,10 +9,11 @@ STACK        ?= local
 OUT          ?= build/render/$(STACK)
 BASE         ?= origin/main
 PYTEST_ARGS  ?=
+DIFF_ARGS    ?=
 VERIFY_ARGS  ?=
 BIN          := $(VENV)/bin
 
-.PHONY: venv checkov-venv test test-fast render images up preview destroy verify clean help
+.PHONY: venv checkov-venv test test-fast render images mirror-list diff docs up preview destroy verify clean help
 
 help:
 	@echo "make up STACK=<env>           deploy (pulumi up) with the policy pack; local file backend by default"
@@ -20,6 +21,9 @@ help:
 	@echo "make test                     every offline check"
 	@echo "make render STACK=<env> [OUT=dir]  write resources.json, manifests/, images.txt"
 	@echo "make images STACK=<env>       every image the stack deploys, for mirroring"
+	@echo "make mirror-list STACK=<env>  'upstream mirror' pairs for skopeo/crane (stacks with imageRegistry)"
+	@echo "make diff BASE=<ref> STACK=<env> [DIFF_ARGS=--fail-on-data-risk]  rendered-manifest diff against a git revision"
+	@echo "make docs                     regenerate docs/configuration.md and docs/architecture.svg from the code"
 	@echo "make verify STACK=<env> [VERIFY_ARGS='--context x --timeout 900']  live smoke checks of a deployed stack"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
@@ -48,6 +52,21 @@ render: venv
 
 images: venv
 	@$(BIN)/python -m tools.render --stack $(STACK) --images-only
+
+# For a stack with imageRegistry: one "upstream-image mirrored-image" pair per line (docs/airgap.md).
+mirror-list: venv
+	@$(BIN)/python -m tools.airgap --stack $(STACK) --mirror-list
+
+# The offline rendered-manifest diff between BASE (any git revision) and the working tree, per
+# object, with data risks flagged. DIFF_ARGS=--fail-on-data-risk exits 3 on a data risk;
+# DIFF_ARGS="--out diff.md" also writes the Markdown (what CI posts on a pull request).
+diff: venv
+	@$(BIN)/python -m tools.diff --base $(BASE) --stack $(STACK) $(DIFF_ARGS)
+
+# Generated documentation; tests fail when the checked-in files are stale.
+docs: venv
+	$(BIN)/python -m tools.config_reference
+	$(BIN)/python -m tools.architecture
 
 up: venv
 	@VENV=$(VENV) tools/live.sh up $(STACK)

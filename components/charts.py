@@ -11,7 +11,7 @@ from typing import Any, Literal
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.context import PlatformContext
+from components.context import TRUSTED_CA_CONFIGMAP, TRUSTED_CA_KEY, PlatformContext
 
 CHARTS_DIR = Path(__file__).resolve().parent.parent / "charts"
 
@@ -24,6 +24,8 @@ class Namespace:
 
     name: str
     resource: k8s.core.v1.Namespace
+    # ConfigMap orbit-trusted-ca, present when the stack configures a trusted CA bundle.
+    trusted_ca: k8s.core.v1.ConfigMap | None = None
 
 
 def create_namespace(
@@ -52,7 +54,33 @@ def create_namespace(
         ),
         opts=pulumi.ResourceOptions(parent=parent, provider=context.cluster.provider, retain_on_delete=True),
     )
-    return Namespace(name, resource)
+    return Namespace(name, resource, trusted_ca_config_map(parent, name, resource, context))
+
+
+def trusted_ca_config_map(
+    parent: pulumi.Resource, namespace: str, namespace_resource: pulumi.Resource, context: PlatformContext
+) -> k8s.core.v1.ConfigMap | None:
+    """ConfigMap `orbit-trusted-ca` in `namespace`: the configured CA bundle plus Orbit's own CA.
+
+    Both are needed in one file: SSL_CERT_FILE and REQUESTS_CA_BUNDLE replace a client's trust
+    store, and the same clients also call Orbit's services, whose certificates Orbit's CA signs.
+    Charts mount it with the orbit-common trust helpers (charts/orbit-common/templates/_trust.tpl).
+    """
+    if not context.trusts_custom_ca:
+        return None
+    bundle = pulumi.Output.from_input(context.platform_ca_pem or "").apply(
+        lambda platform_ca: context.trusted_ca_bundle + (f"# Orbit platform CA\n{platform_ca}" if platform_ca else "")
+    )
+    return k8s.core.v1.ConfigMap(
+        f"{namespace}-trusted-ca",
+        metadata=k8s.meta.v1.ObjectMetaArgs(
+            name=TRUSTED_CA_CONFIGMAP,
+            namespace=namespace,
+            labels={**context.common_labels, "app.kubernetes.io/part-of": "orbit"},
+        ),
+        data={TRUSTED_CA_KEY: bundle},
+        opts=pulumi.ResourceOptions(parent=parent, provider=context.cluster.provider, depends_on=[namespace_resource]),
+    )
 
 
 def install_chart(
@@ -79,6 +107,6 @@ def install_chart(
         opts=pulumi.ResourceOptions(
             parent=parent,
             provider=context.cluster.provider,
-            depends_on=[namespace.resource, *depends_on],
+            depends_on=[namespace.resource, *([namespace.trusted_ca] if namespace.trusted_ca else []), *depends_on],
         ),
     )

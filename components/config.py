@@ -10,6 +10,8 @@ attributes with camelCase aliases, so `orbit:minio.drivesPerServer` is `config.m
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
 import json
 import re
@@ -92,15 +94,26 @@ BucketName = Annotated[
 
 
 class ComputeResources(Model):
-    cpu: Quantity
-    memory: Quantity
+    cpu: Quantity = Field(description="CPU, in cores or millicores (500m).")
+    memory: Quantity = Field(description="Memory, with a binary suffix (512Mi, 4Gi).")
 
 
 class Resources(Model):
     """Container requests and limits. Limits are required: the policy pack rejects a pod without them."""
 
-    requests: ComputeResources
-    limits: ComputeResources
+    requests: ComputeResources = Field(description="What the scheduler reserves for each container.")
+    limits: ComputeResources = Field(description="The most each container may use.")
+
+
+def resources_field(requests: tuple[str, str], limits: tuple[str, str], description: str) -> Any:
+    """A `resources` field defaulting to (cpu, memory) requests and limits."""
+    return Field(
+        Resources(
+            requests=ComputeResources(cpu=requests[0], memory=requests[1]),
+            limits=ComputeResources(cpu=limits[0], memory=limits[1]),
+        ),
+        description=description,
+    )
 
 
 # --- cluster ---------------------------------------------------------------------------------
@@ -548,11 +561,15 @@ class AzureClusterConfig(CloudClusterConfig):
 
 
 class ClusterConfig(Model):
-    provider: Literal["existing", "aws", "gcp", "azure"]
-    existing: ExistingClusterConfig | None = None
-    aws: AwsClusterConfig | None = None
-    gcp: GcpClusterConfig | None = None
-    azure: AzureClusterConfig | None = None
+    """Where the platform runs: the section named by `provider` must be present, and only that one."""
+
+    provider: Literal["existing", "aws", "gcp", "azure"] = Field(
+        description="`existing` adopts a running cluster; `aws`, `gcp` and `azure` create EKS, GKE or AKS."
+    )
+    existing: ExistingClusterConfig | None = Field(None, description="Settings of the `existing` provider.")
+    aws: AwsClusterConfig | None = Field(None, description="Settings of the `aws` provider (EKS).")
+    gcp: GcpClusterConfig | None = Field(None, description="Settings of the `gcp` provider (GKE).")
+    azure: AzureClusterConfig | None = Field(None, description="Settings of the `azure` provider (AKS).")
 
     @model_validator(mode="after")
     def _section_matches_provider(self) -> ClusterConfig:
@@ -574,16 +591,18 @@ class ClusterConfig(Model):
 
 
 class BucketConfig(Model):
-    name: BucketName
-    versioning: bool = False
+    """A bucket the provisioning Job creates (existing buckets are kept as they are)."""
+
+    name: BucketName = Field(description="Bucket name.")
+    versioning: bool = Field(False, description="Keep every version of every object (needed for point-in-time restores).")
 
 
 class MinioUserConfig(Model):
     """A MinIO user whose generated secret key lands in a Kubernetes Secret."""
 
-    name: DnsLabel
-    access: Literal["readwrite", "readonly", "writeonly"] = "readwrite"
-    buckets: tuple[BucketName, ...] = Field(min_length=1)
+    name: DnsLabel = Field(description="User name (its access key); the secret key is generated.")
+    access: Literal["readwrite", "readonly", "writeonly"] = Field("readwrite", description="What the user may do in its buckets.")
+    buckets: tuple[BucketName, ...] = Field(min_length=1, description="Buckets the user may access (declared in `buckets`).")
 
 
 MINIO_MAX_DRIVES_PER_SET = 16
@@ -605,20 +624,19 @@ def minio_erasure_set_size(servers: int, drives_per_server: int) -> int | None:
 
 
 class MinioConfig(Model):
-    enabled: bool = True
+    """MinIO, the S3-compatible object store (Airflow logs, Elasticsearch snapshots, platform data)."""
+
+    enabled: bool = Field(True, description="Install MinIO.")
     servers: int = Field(4, ge=1, le=32, description="MinIO server pods (1 = standalone).")
     drives_per_server: int = Field(1, ge=1, le=16, description="Volumes per server pod.")
-    volume_size: Size = "100Gi"
+    volume_size: Size = Field("100Gi", description="Size of each data volume.")
     storage_class: DnsLabel | None = Field(None, description="Default: the cluster's storage class.")
     parity: int | None = Field(
         None, ge=0, le=8, description="Erasure parity (EC:N); default: MinIO's choice for the set size."
     )
-    buckets: tuple[BucketConfig, ...] = ()
-    users: tuple[MinioUserConfig, ...] = ()
-    resources: Resources = Resources(
-        requests=ComputeResources(cpu="500m", memory="1Gi"),
-        limits=ComputeResources(cpu="2", memory="4Gi"),
-    )
+    buckets: tuple[BucketConfig, ...] = Field((), description="Buckets to create.")
+    users: tuple[MinioUserConfig, ...] = Field((), description="Users to create, each limited to its buckets.")
+    resources: Resources = resources_field(("500m", "1Gi"), ("2", "4Gi"), "Requests and limits of each server pod.")
 
     @model_validator(mode="after")
     def _erasure_layout(self) -> MinioConfig:
@@ -654,15 +672,52 @@ class MinioConfig(Model):
         return self
 
 
+# --- trust (custom CA) -----------------------------------------------------------------------
+
+_PEM_CERTIFICATE = re.compile(r"-----BEGIN CERTIFICATE-----\r?\n(.*?)-----END CERTIFICATE-----", re.DOTALL)
+_DER_SEQUENCE = 0x30  # every X.509 certificate is one DER SEQUENCE
+
+
+def _pem_certificates(value: str) -> str:
+    """one or more PEM CA certificates, one after the other ('#' comment lines allowed, never a private key)"""
+    text = value.strip()
+    if not text:
+        return ""
+    if "PRIVATE KEY-----" in text:
+        raise ValueError("holds a private key; give only the CA certificate(s), never a key")
+    bodies = _PEM_CERTIFICATE.findall(text)
+    if not bodies:
+        raise ValueError(
+            "is not a PEM certificate bundle: expected one or more "
+            "'-----BEGIN CERTIFICATE-----' ... '-----END CERTIFICATE-----' blocks"
+        )
+    stray = [line for line in _PEM_CERTIFICATE.sub("", text).splitlines() if line.strip() and not line.startswith("#")]
+    if stray:
+        raise ValueError(f"has text outside the certificate blocks ({stray[0][:40]!r}); only '#' comment lines may be")
+    for number, body in enumerate(bodies, start=1):
+        try:
+            der = base64.b64decode("".join(body.split()), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError(f"certificate {number} of the bundle is not valid base64") from None
+        if len(der) < 100 or der[0] != _DER_SEQUENCE:
+            raise ValueError(f"certificate {number} of the bundle is not a DER-encoded X.509 certificate")
+    return text + "\n"
+
+
+PemCertificates = Annotated[str, AfterValidator(_pem_certificates)]
+
+
 # --- Airflow ---------------------------------------------------------------------------------
 
 
 class AirflowImageConfig(Model):
     """A custom Airflow image (DAGs baked in, extra providers such as apache-kafka)."""
 
-    registry: Annotated[str, _matches(_REGISTRY, "a registry host such as registry.corp:5000")] = "docker.io"
-    repository: str = Field(min_length=1)
-    tag: str = Field(min_length=1)
+    registry: Annotated[str, _matches(_REGISTRY, "a registry host such as registry.corp:5000")] = Field(
+        "docker.io", description="Registry of the image (replaced by imageRegistry when that is set)."
+    )
+    repository: str = Field(min_length=1, description="Repository, such as corp/airflow-dags.")
+    tag: str = Field(min_length=1, description="Pinned tag (latest is rejected).")
 
     @model_validator(mode="after")
     def _pinned(self) -> AirflowImageConfig:
@@ -674,8 +729,8 @@ class AirflowImageConfig(Model):
 class AirflowComponentConfig(Model):
     """Size of one Airflow component; unset fields keep the chart's production defaults."""
 
-    replicas: int | None = Field(None, ge=1, le=20)
-    resources: Resources | None = None
+    replicas: int | None = Field(None, ge=1, le=20, description="Pods of this component.")
+    resources: Resources | None = Field(None, description="Requests and limits of each pod.")
 
 
 _GIT_SSH_URL = re.compile(r"^(ssh://[^\s]+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+)$")
@@ -686,10 +741,10 @@ class AirflowGitSyncConfig(Model):
     """DAGs pulled from a Git repository by a git-sync sidecar."""
 
     repository: str = Field(description="https://host/org/repo.git, git@host:org/repo.git or ssh://...")
-    ref: str = Field("main", min_length=1)
+    ref: str = Field("main", min_length=1, description="Branch, tag or commit to follow.")
     sub_path: str = Field("dags", description="Directory inside the repository that holds the DAGs.")
-    period_seconds: int = Field(60, ge=5, le=3600)
-    auth: Literal["none", "ssh", "token"] = "none"
+    period_seconds: int = Field(60, ge=5, le=3600, description="How often the repository is pulled.")
+    auth: Literal["none", "ssh", "token"] = Field("none", description="How git-sync authenticates.")
     credentials_secret: DnsLabel | None = Field(
         None,
         description="Secret in orbit-airflow with keys ssh + known_hosts (auth ssh) or token (auth token); "
@@ -720,7 +775,7 @@ class AirflowDagsConfig(Model):
     source: Literal["image", "gitSync"] = Field(
         "image", description="image: DAGs baked into airflow.image; gitSync: pulled from a repository."
     )
-    git_sync: AirflowGitSyncConfig | None = None
+    git_sync: AirflowGitSyncConfig | None = Field(None, description="Settings when source is gitSync.")
 
     @model_validator(mode="after")
     def _source_has_settings(self) -> AirflowDagsConfig:
@@ -735,16 +790,18 @@ class AirflowStoreConfig(Model):
     """A small stateful store Airflow runs itself (in-cluster Postgres, the Valkey broker);
     unset fields keep the chart's defaults."""
 
-    volume_size: Size | None = None
+    volume_size: Size | None = Field(None, description="Size of its data volume.")
     storage_class: DnsLabel | None = Field(None, description="Default: the cluster's storage class.")
-    resources: Resources | None = None
+    resources: Resources | None = Field(None, description="Requests and limits of its pod.")
 
 
 _PUBLIC_URL = re.compile(r"^https?://[^/\s]+$")
 
 
 class AirflowConfig(Model):
-    enabled: bool = True
+    """Apache Airflow 3: api-server, scheduler, dag-processor, triggerer and workers."""
+
+    enabled: bool = Field(True, description="Install Airflow.")
     executor: Literal["CeleryExecutor", "KubernetesExecutor"] = Field(
         "CeleryExecutor",
         description="CeleryExecutor (default: warm workers start tasks in milliseconds and the scheduler "
@@ -756,21 +813,21 @@ class AirflowConfig(Model):
         description="Scheme and host users reach Airflow at (no path); Airflow serves under <publicUrl>/airflow. "
         "Default: https://<kong.hostname> when the gateway has one, else http://localhost:8080 (a port-forward).",
     )
-    api_server: AirflowComponentConfig = AirflowComponentConfig()
-    scheduler: AirflowComponentConfig = AirflowComponentConfig()
-    dag_processor: AirflowComponentConfig = AirflowComponentConfig()
-    triggerer: AirflowComponentConfig = AirflowComponentConfig()
-    workers: AirflowComponentConfig = AirflowComponentConfig()
+    api_server: AirflowComponentConfig = Field(AirflowComponentConfig(), description="The api-server (UI and REST API).")
+    scheduler: AirflowComponentConfig = Field(AirflowComponentConfig(), description="The scheduler.")
+    dag_processor: AirflowComponentConfig = Field(AirflowComponentConfig(), description="The DAG processor.")
+    triggerer: AirflowComponentConfig = Field(AirflowComponentConfig(), description="The triggerer (deferred tasks).")
+    workers: AirflowComponentConfig = Field(AirflowComponentConfig(), description="Celery workers.")
     worker_concurrency: int | None = Field(None, ge=1, le=256, description="Task slots per Celery worker.")
     task_resources: Resources | None = Field(None, description="Requests and limits of each task pod (KubernetesExecutor).")
-    dags: AirflowDagsConfig = AirflowDagsConfig()
+    dags: AirflowDagsConfig = Field(AirflowDagsConfig(), description="Where the DAGs come from.")
     logs_bucket: BucketName = Field("airflow-logs", description="MinIO bucket for remote task logs.")
-    admin_email: str = Field("admin@orbit.local", pattern=r"^[^@\s]+@[^@\s]+$")
+    admin_email: str = Field("admin@orbit.local", pattern=r"^[^@\s]+@[^@\s]+$", description="E-mail of the generated admin user.")
     database: AirflowStoreConfig = Field(
         AirflowStoreConfig(), description="In-cluster Postgres (used when the cluster offers no managed Postgres)."
     )
     broker: AirflowStoreConfig = Field(AirflowStoreConfig(), description="Valkey broker (CeleryExecutor).")
-    pgbouncer_replicas: int | None = Field(None, ge=1, le=10)
+    pgbouncer_replicas: int | None = Field(None, ge=1, le=10, description="PgBouncer pods in front of the database.")
 
     @model_validator(mode="after")
     def _consistent(self) -> AirflowConfig:
@@ -972,22 +1029,26 @@ class SlackReceiverConfig(Model):
 
 
 class EmailReceiverConfig(Model):
-    to: EmailAddress
-    from_address: EmailAddress
-    smarthost: Annotated[str, _matches(_SMARTHOST, "host:port of an SMTP relay such as smtp.corp:587")]
-    username: str = Field(min_length=1)
+    to: EmailAddress = Field(description="Recipient address.")
+    from_address: EmailAddress = Field(description="Sender address.")
+    smarthost: Annotated[str, _matches(_SMARTHOST, "host:port of an SMTP relay such as smtp.corp:587")] = Field(
+        description="SMTP relay (STARTTLS)."
+    )
+    username: str = Field(min_length=1, description="SMTP user; the password is the receiver's `secret`.")
 
 
 class AlertReceiverConfig(Model):
     """Where Alertmanager sends notifications. `secret` (a Pulumi secret) is the Slack webhook URL,
     the webhook URL, or the SMTP password; it lands in a Kubernetes Secret mounted as a file."""
 
-    name: DnsLabel
-    type: Literal["slack", "webhook", "email"]
-    secret: SecretStr
-    severities: tuple[Literal["critical", "warning"], ...] = Field(("critical", "warning"), min_length=1)
-    slack: SlackReceiverConfig | None = None
-    email: EmailReceiverConfig | None = None
+    name: DnsLabel = Field(description="Receiver name.")
+    type: Literal["slack", "webhook", "email"] = Field(description="How notifications are sent.")
+    secret: SecretStr = Field(description="Slack webhook URL, webhook URL or SMTP password (`pulumi config set --secret`).")
+    severities: tuple[Literal["critical", "warning"], ...] = Field(
+        ("critical", "warning"), min_length=1, description="Alert severities routed to this receiver."
+    )
+    slack: SlackReceiverConfig | None = Field(None, description="Settings when type is slack.")
+    email: EmailReceiverConfig | None = Field(None, description="Settings when type is email.")
 
     @model_validator(mode="after")
     def _section_matches_type(self) -> AlertReceiverConfig:
@@ -1002,11 +1063,8 @@ class AlertReceiverConfig(Model):
 
 class AlertmanagerConfig(Model):
     replicas: int = Field(3, ge=1, le=5, description="Replicas peered over port 9094 (1 disables clustering).")
-    receivers: tuple[AlertReceiverConfig, ...] = ()
-    resources: Resources = Resources(
-        requests=ComputeResources(cpu="50m", memory="128Mi"),
-        limits=ComputeResources(cpu="500m", memory="256Mi"),
-    )
+    receivers: tuple[AlertReceiverConfig, ...] = Field((), description="Notification receivers; none = alerts stay in the UI.")
+    resources: Resources = resources_field(("50m", "128Mi"), ("500m", "256Mi"), "Requests and limits of each Alertmanager pod.")
 
     @model_validator(mode="after")
     def _unique_receivers(self) -> AlertmanagerConfig:
@@ -1018,39 +1076,32 @@ class AlertmanagerConfig(Model):
 
 
 class NodeExporterConfig(Model):
-    enabled: bool = True
+    enabled: bool = Field(True, description="Run node-exporter on every node (node metrics).")
     port: int = Field(9100, ge=1024, le=65535, description="Host port (node-exporter uses the host network).")
-    resources: Resources = Resources(
-        requests=ComputeResources(cpu="50m", memory="64Mi"),
-        limits=ComputeResources(cpu="250m", memory="128Mi"),
-    )
+    resources: Resources = resources_field(("50m", "64Mi"), ("250m", "128Mi"), "Requests and limits of each node-exporter pod.")
 
 
 class KubeStateMetricsConfig(Model):
-    enabled: bool = True
-    resources: Resources = Resources(
-        requests=ComputeResources(cpu="50m", memory="128Mi"),
-        limits=ComputeResources(cpu="500m", memory="256Mi"),
-    )
+    enabled: bool = Field(True, description="Run kube-state-metrics (object state metrics).")
+    resources: Resources = resources_field(("50m", "128Mi"), ("500m", "256Mi"), "Requests and limits of the kube-state-metrics pod.")
 
 
 class PrometheusConfig(Model):
-    enabled: bool = True
-    retention_time: Duration = "15d"
+    enabled: bool = Field(True, description="Install Prometheus and Alertmanager.")
+    retention_time: Duration = Field("15d", description="How long samples are kept.")
     retention_size: TsdbSize | None = Field(None, description="TSDB size cap; default: 80% of volumeSize.")
-    volume_size: Size = "50Gi"
+    volume_size: Size = Field("50Gi", description="Size of the TSDB volume.")
     storage_class: DnsLabel | None = Field(None, description="Default: the cluster's storage class.")
-    scrape_interval: Duration = "30s"
+    scrape_interval: Duration = Field("30s", description="How often every target is scraped.")
     runbook_base_url: str = Field(
-        "https://github.com/orbit-platform/orbit/blob/main/docs/runbooks", pattern=r"^https?://\S+$"
+        "https://github.com/orbit-platform/orbit/blob/main/docs/runbooks",
+        pattern=r"^https?://\S+$",
+        description="Base of the runbook_url annotation of every alert (point it at your copy of docs/runbooks).",
     )
-    resources: Resources = Resources(
-        requests=ComputeResources(cpu="500m", memory="2Gi"),
-        limits=ComputeResources(cpu="2", memory="4Gi"),
-    )
-    alertmanager: AlertmanagerConfig = AlertmanagerConfig()
-    node_exporter: NodeExporterConfig = NodeExporterConfig()
-    kube_state_metrics: KubeStateMetricsConfig = KubeStateMetricsConfig()
+    resources: Resources = resources_field(("500m", "2Gi"), ("2", "4Gi"), "Requests and limits of the Prometheus pod.")
+    alertmanager: AlertmanagerConfig = Field(AlertmanagerConfig(), description="Alertmanager.")
+    node_exporter: NodeExporterConfig = Field(NodeExporterConfig(), description="node-exporter.")
+    kube_state_metrics: KubeStateMetricsConfig = Field(KubeStateMetricsConfig(), description="kube-state-metrics.")
 
     @model_validator(mode="after")
     def _retention_fits_the_volume(self) -> PrometheusConfig:
@@ -1093,15 +1144,17 @@ class KongRouteConfig(Model):
     auth: Literal["basic-auth", "key-auth", "jwt", "none"] | None = Field(
         None, description="Auth plugin; none = the upstream authenticates every request itself."
     )
-    rate_limit_per_minute: int | None = Field(None, ge=1, le=1_000_000)
-    request_size_limit_mb: int | None = Field(None, ge=1, le=5120)
+    rate_limit_per_minute: int | None = Field(None, ge=1, le=1_000_000, description="Requests per minute per proxy pod.")
+    request_size_limit_mb: int | None = Field(None, ge=1, le=5120, description="Largest request body, in MB.")
 
 
 class KongConsumerConfig(Model):
     """A gateway client; its credentials are generated once and stored in Secret kong-consumer-<name>."""
 
-    name: DnsLabel
-    credentials: tuple[Literal["basic-auth", "key-auth", "jwt"], ...] = Field(KONG_AUTH_METHODS, min_length=1)
+    name: DnsLabel = Field(description="Consumer name.")
+    credentials: tuple[Literal["basic-auth", "key-auth", "jwt"], ...] = Field(
+        KONG_AUTH_METHODS, min_length=1, description="Credential types generated for the consumer."
+    )
     routes: tuple[DnsLabel, ...] = Field((), description="Routes this consumer may use; empty = every route.")
 
 
@@ -1112,7 +1165,7 @@ class KongServiceConfig(Model):
     )
     public: bool = Field(False, description="Expose the LoadBalancer publicly (no internal annotations).")
     annotations: dict[str, str] = Field({}, description="Extra Service annotations (e.g. your LB's internal annotation).")
-    load_balancer_source_ranges: tuple[str, ...] = ()
+    load_balancer_source_ranges: tuple[str, ...] = Field((), description="CIDRs allowed to reach the LoadBalancer; empty = any.")
 
 
 class KongTlsConfig(Model):
@@ -1122,26 +1175,25 @@ class KongTlsConfig(Model):
 
 
 class KongAutoscalingConfig(Model):
-    enabled: bool = True
-    max_replicas: int = Field(6, ge=1, le=100)
-    target_cpu_utilization: int = Field(70, ge=10, le=100)
+    enabled: bool = Field(True, description="Scale the proxy with a HorizontalPodAutoscaler.")
+    max_replicas: int = Field(6, ge=1, le=100, description="Most proxy pods.")
+    target_cpu_utilization: int = Field(70, ge=10, le=100, description="Average CPU utilisation (%) the HPA aims for.")
 
 
 class KongConfig(Model):
-    enabled: bool = True
+    enabled: bool = Field(True, description="Install the Kong gateway.")
     replicas: int = Field(2, ge=1, le=100, description="Proxy pods; the HPA's minimum when autoscaling is on.")
-    autoscaling: KongAutoscalingConfig = KongAutoscalingConfig()
+    autoscaling: KongAutoscalingConfig = Field(KongAutoscalingConfig(), description="Proxy autoscaling.")
     hostname: Hostname | None = Field(None, description="External DNS name of the gateway (certificate, URLs).")
-    service: KongServiceConfig = KongServiceConfig()
-    tls: KongTlsConfig = KongTlsConfig()
+    service: KongServiceConfig = Field(KongServiceConfig(), description="The proxy Service.")
+    tls: KongTlsConfig = Field(KongTlsConfig(), description="The proxy's TLS certificate.")
     routes: dict[str, KongRouteConfig] = Field({}, description="Overrides per route name.")
-    consumers: tuple[KongConsumerConfig, ...] = (KongConsumerConfig(name="platform-admin"),)
-    rate_limit_per_minute: int = Field(1200, ge=1, le=1_000_000, description="Per proxy pod (policy local).")
-    request_size_limit_mb: int = Field(32, ge=1, le=5120)
-    resources: Resources = Resources(
-        requests=ComputeResources(cpu="250m", memory="512Mi"),
-        limits=ComputeResources(cpu="2", memory="1Gi"),
+    consumers: tuple[KongConsumerConfig, ...] = Field(
+        (KongConsumerConfig(name="platform-admin"),), description="Gateway clients and their generated credentials."
     )
+    rate_limit_per_minute: int = Field(1200, ge=1, le=1_000_000, description="Per proxy pod (policy local).")
+    request_size_limit_mb: int = Field(32, ge=1, le=5120, description="Largest request body, in MB.")
+    resources: Resources = resources_field(("250m", "512Mi"), ("2", "1Gi"), "Requests and limits of each proxy pod.")
 
     @model_validator(mode="after")
     def _kong_rules(self) -> KongConfig:
@@ -1313,17 +1365,27 @@ class ElkConfig(Model):
 
 
 class StackConfig(Model):
-    environment: DnsLabel
+    """Every `orbit:` key of a stack file."""
+
+    environment: DnsLabel = Field(description="Environment name (local, dev, prod, ...); labels every object.")
     image_registry: Registry | Literal[""] = Field(
         "", description="Private mirror every image is pulled from; empty = the upstream registries."
     )
-    cluster: ClusterConfig
-    minio: MinioConfig = MinioConfig(servers=1)
-    airflow: AirflowConfig = AirflowConfig()
-    kafka: KafkaConfig = KafkaConfig()
-    prometheus: PrometheusConfig = PrometheusConfig()
-    kong: KongConfig = KongConfig()
-    elk: ElkConfig = ElkConfig()
+    trusted_ca_bundle: PemCertificates = Field(
+        "",
+        description=(
+            "PEM CA certificate(s) that every component making outbound TLS calls trusts, together with "
+            "Orbit's own CA (a TLS-inspecting proxy's CA, a private registry's or object store's CA). "
+            "Empty = the images' own trust stores."
+        ),
+    )
+    cluster: ClusterConfig = Field(description="The Kubernetes cluster to create or adopt.")
+    minio: MinioConfig = Field(MinioConfig(servers=1), description="The MinIO object store.")
+    airflow: AirflowConfig = Field(AirflowConfig(), description="Apache Airflow.")
+    prometheus: PrometheusConfig = Field(PrometheusConfig(), description="Prometheus, Alertmanager and the metrics exporters.")
+    kong: KongConfig = Field(KongConfig(), description="The Kong gateway in front of every UI and API.")
+    kafka: KafkaConfig = Field(KafkaConfig(), description="The Kafka cluster (KRaft).")
+    elk: ElkConfig = Field(ElkConfig(), description="Elasticsearch, Kibana, Logstash and the log shipper.")
 
     @model_validator(mode="after")
     def _kong_service_fits_cluster(self) -> StackConfig:
@@ -1359,13 +1421,22 @@ def _decode(value: Any) -> Any:
     return value
 
 
+def _shown_input(got: Any) -> str:
+    # Long values (certificate bundles) are cut short; anything holding a key is never echoed.
+    if isinstance(got, dict):
+        return ""
+    text = repr(got)
+    if "PRIVATE KEY" in text:
+        return " (value not shown: it holds a private key)"
+    return f" (got {text if len(text) <= 100 else text[:97] + '...'})"
+
+
 def _format_errors(error: ValidationError) -> str:
     lines = []
     for item in error.errors():
         key = ":".join([PROJECT, ".".join(str(part) for part in item["loc"])]) if item["loc"] else PROJECT
         message = item["msg"].removeprefix("Value error, ")
-        got = item.get("input")
-        shown = "" if isinstance(got, dict) else f" (got {got!r})"
+        shown = _shown_input(item.get("input"))
         lines.append(f"  - {key}: {message}{shown}")
     return "\n".join(lines)
 

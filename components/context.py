@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from components.clusters import Cluster
+
+# The ConfigMap the platform creates in every Orbit namespace when a trusted CA bundle is
+# configured (see components/charts.py), and the key holding the PEM bundle.
+TRUSTED_CA_CONFIGMAP = "orbit-trusted-ca"
+TRUSTED_CA_KEY = "ca-bundle.crt"
 
 
 @dataclass(frozen=True)
@@ -13,11 +20,30 @@ class PlatformContext:
     environment: str
     stack: str
     image_registry: str = ""
+    # PEM CA certificates from `orbit:trustedCaBundle` ("" = none) and Orbit's own CA
+    # (a pulumi Output): together they are the bundle that outbound TLS clients trust.
+    trusted_ca_bundle: str = ""
+    platform_ca_pem: Any = None
 
     @property
     def common_labels(self) -> dict[str, str]:
         return {"orbit.dev/environment": self.environment, "orbit.dev/stack": self.stack}
 
+    @property
+    def trusts_custom_ca(self) -> bool:
+        return bool(self.trusted_ca_bundle)
+
+    def trusted_ca_values(self) -> dict[str, str]:
+        """`global.trustedCa`: where the bundle is, and a checksum that rolls pods when it changes."""
+        if not self.trusts_custom_ca:
+            return {"configMap": "", "key": TRUSTED_CA_KEY, "checksum": ""}
+        checksum = hashlib.sha256(self.trusted_ca_bundle.encode()).hexdigest()[:16]
+        return {"configMap": TRUSTED_CA_CONFIGMAP, "key": TRUSTED_CA_KEY, "checksum": checksum}
+
     def global_values(self) -> dict[str, object]:
         """The `global` block every Orbit chart understands (see charts/orbit-common)."""
-        return {"imageRegistry": self.image_registry, "commonLabels": self.common_labels}
+        return {
+            "imageRegistry": self.image_registry,
+            "commonLabels": self.common_labels,
+            "trustedCa": self.trusted_ca_values(),
+        }

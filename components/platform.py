@@ -27,14 +27,17 @@ from components.wiring import GATEWAY_PROXY, MINIO_NAMESPACE, PROMETHEUS_SCRAPER
 class Platform(pulumi.ComponentResource):
     def __init__(self, name: str, config: StackConfig, cluster: Cluster, opts: pulumi.ResourceOptions | None = None):
         super().__init__("orbit:platform:Platform", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        # The CA comes first: its certificate joins the trusted CA bundle in the context.
+        self.ca = PlatformCA(f"{name}-ca", config.environment, opts=child)
         context = PlatformContext(
             cluster=cluster,
             environment=config.environment,
             stack=pulumi.get_stack(),
             image_registry=config.image_registry,
+            trusted_ca_bundle=config.trusted_ca_bundle,
+            platform_ca_pem=self.ca.cert_pem,
         )
-        child = pulumi.ResourceOptions(parent=self)
-        self.ca = PlatformCA(f"{name}-ca", config.environment, opts=child)
 
         # Services admit the scraper and the gateway only when those exist.
         metrics_clients = (PROMETHEUS_SCRAPER,) if config.prometheus.enabled else ()
