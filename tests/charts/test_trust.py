@@ -52,3 +52,48 @@ def test_the_server_statefulset_is_untouched():
     plain = one(render("minio", REQUIRED), "StatefulSet")
     trusting = one(render("minio", {**REQUIRED, "global": {"trustedCa": TRUST}}), "StatefulSet")
     assert plain["spec"]["template"] == trusting["spec"]["template"]
+
+
+# --- the other charts that make outbound TLS calls: Airflow (git, S3, connections) and
+# Alertmanager (Slack, webhooks, SMTP through a corporate proxy) ---
+
+
+def _trusting(pod_spec: dict, container: dict) -> bool:
+    env = env_of(container)
+    mounted = any(m["name"] == "orbit-trusted-ca" for m in container.get("volumeMounts") or [])
+    volume = any(v["name"] == "orbit-trusted-ca" for v in pod_spec.get("volumes") or [])
+    return env.get("SSL_CERT_FILE") == BUNDLE and env.get("GIT_SSL_CAINFO") == BUNDLE and mounted and volume
+
+
+def test_every_airflow_and_git_sync_container_trusts_the_bundle():
+    from tests.charts.test_airflow import GIT_SSH, airflow, airflow_containers
+
+    objects = airflow(GIT_SSH, **{"global": {"trustedCa": TRUST}})
+    checked = 0
+    for obj in objects:
+        if obj["kind"] not in ("Deployment", "StatefulSet", "Job"):
+            continue
+        spec = obj["spec"]["template"]["spec"]
+        for container in (spec.get("initContainers") or []) + spec["containers"]:
+            if "apache/airflow" in container["image"] or container["name"] == "git-sync":
+                assert _trusting(spec, container), f"{obj['metadata']['name']}/{container['name']}"
+                checked += 1
+    assert checked >= len(airflow_containers(objects)) and checked > 4
+    scheduler = one(objects, "Deployment", "airflow-scheduler")["spec"]["template"]["metadata"]["annotations"]
+    assert scheduler["checksum/trusted-ca"] == TRUST["checksum"]
+
+
+def test_airflow_without_a_bundle_has_no_trust_volume():
+    from tests.charts.test_airflow import airflow
+
+    for obj in airflow():
+        if obj["kind"] in ("Deployment", "StatefulSet", "Job"):
+            assert "orbit-trusted-ca" not in str(obj)
+
+
+def test_alertmanager_trusts_the_bundle_for_its_receivers():
+    objects = render("prometheus", {"global": {"trustedCa": TRUST}}, release="prometheus", namespace="orbit-monitoring")
+    sts = one(objects, "StatefulSet", "prometheus-alertmanager")
+    spec = sts["spec"]["template"]["spec"]
+    assert _trusting(spec, next(c for c in spec["containers"] if c["name"] == "alertmanager"))
+    assert sts["spec"]["template"]["metadata"]["annotations"]["checksum/trusted-ca"] == TRUST["checksum"]

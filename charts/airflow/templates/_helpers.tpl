@@ -149,6 +149,7 @@ variables defined just before them, so no credential is ever written into a mani
   value: {{ dict "conn_type" "kafka" "extra" (dict "bootstrap.servers" .bootstrapServers "security.protocol" .securityProtocol "sasl.mechanism" .saslMechanism "sasl.username" "$(ORBIT_KAFKA_USERNAME)" "sasl.password" "$(ORBIT_KAFKA_PASSWORD)" "ssl.ca.location" "/etc/orbit/kafka/ca.crt" "group.id" .groupId "enable.auto.commit" "false") | toJson | quote }}
 {{- end }}
 {{- end }}
+{{- include "orbit-common.trustEnv" . }}
 {{- end -}}
 
 {{/* Volumes every Airflow pod mounts. */}}
@@ -189,6 +190,7 @@ variables defined just before them, so no credential is ever written into a mani
     secretName: {{ .Values.kafka.existingSecret }}
     items: [{ key: ca.crt, path: ca.crt }]
 {{- end }}
+{{- include "orbit-common.trustVolume" . }}
 {{- end -}}
 
 {{- define "airflow.volumeMounts" -}}
@@ -205,6 +207,7 @@ variables defined just before them, so no credential is ever written into a mani
 {{- if .Values.kafka.enabled }}
 - { name: kafka-ca, mountPath: /etc/orbit/kafka, readOnly: true }
 {{- end }}
+{{- include "orbit-common.trustVolumeMount" . }}
 {{- end -}}
 
 {{- define "airflow.containerSecurityContext" -}}
@@ -243,6 +246,7 @@ Usage: include "airflow.gitSyncContainer" (dict "ctx" $ "oneTime" false)
     - { name: GITSYNC_DEPTH, value: "1" }
     - { name: GITSYNC_PERIOD, value: {{ printf "%ds" (int $git.period) | quote }} }
     - { name: HOME, value: /tmp }
+    {{- include "orbit-common.trustEnv" .ctx | nindent 4 }}
     {{- if .oneTime }}
     - { name: GITSYNC_ONE_TIME, value: "true" }
     {{- else }}
@@ -280,6 +284,7 @@ Usage: include "airflow.gitSyncContainer" (dict "ctx" $ "oneTime" false)
     {{- if ne $git.auth "none" }}
     - { name: git-credentials, mountPath: /etc/git-secret, readOnly: true }
     {{- end }}
+    {{- include "orbit-common.trustVolumeMount" .ctx | nindent 4 }}
 {{- end -}}
 
 {{/* Spread replicas over zones and nodes; never block scheduling on a small cluster. */}}

@@ -29,6 +29,7 @@ spec:
       annotations:
         # Restart on configuration change: every component must run the same airflow.cfg.
         checksum/config: {{ include "airflow.cfg" $ctx | sha256sum }}
+        {{- include "orbit-common.trustAnnotations" $ctx | nindent 8 }}
     spec:
       {{- include "orbit-common.podDefaults" (dict "ctx" $ctx "serviceAccount" (default (include "airflow.fullname" $ctx) .serviceAccount) "automountToken" .automountToken) | nindent 6 }}
       securityContext:
