@@ -24,7 +24,6 @@ from typing import Any
 import yaml
 
 POLICY_DIR = Path(__file__).resolve().parent
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
 POD_SPEC_PATHS = {
     "Pod": ("spec",),
     "Deployment": ("spec", "template", "spec"),
@@ -201,10 +200,7 @@ def pod_security_restricted(objects, context):
         for kind, container in all_containers(spec):
             where = f"{kind[:-1]} {container.get('name')}"
             security = container.get("securityContext") or {}
-
-            def effective(key: str) -> Any:
-                return security.get(key, pod_context.get(key))
-
+            effective = {**pod_context, **security}.get
             if effective("runAsNonRoot") is not True:
                 problems.append(f"{where}: runAsNonRoot is not true")
             if effective("runAsUser") == 0:

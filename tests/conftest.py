@@ -115,3 +115,16 @@ def one(objects: list[dict[str, Any]], kind: str, name: str | None = None) -> di
 
 def env_of(container: dict[str, Any]) -> dict[str, Any]:
     return {e["name"]: e.get("value", e.get("valueFrom")) for e in container.get("env") or []}
+
+
+def run_under_mocks(body: str) -> Any:
+    """Run `body` in a fresh interpreter with Orbit's offline Pulumi mocks set (Pulumi's runtime is
+    process-global), and return the JSON it prints last. For typed outputs that live in Python
+    objects (KafkaAccess, routes, metrics) rather than in captured resources."""
+    preamble = (
+        "import json\nimport pulumi\nfrom tools.mock_outputs import OfflineMocks\n"
+        "pulumi.runtime.set_mocks(OfflineMocks(), project='orbit', stack='test', preview=False)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", preamble + body], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])

@@ -35,7 +35,8 @@ from typing import Any
 import yaml
 
 from tools.plan import ROOT, STACKS_DIR, CapturedResource, capture, list_stacks, stack_config
-from tools.render import images, pod_spec, render_releases
+from policy.rules import pod_spec
+from tools.render import images, render_releases
 
 CHARTS_DIR = ROOT / "charts"
 

@@ -138,25 +138,9 @@ def capture(stack: str, stacks_dir: Path = STACKS_DIR) -> list[CapturedResource]
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
 
-    from tools.mock_outputs import INVOKE_FAKES, RESOURCE_FAKES
+    from tools.mock_outputs import OfflineMocks
 
     captured: list[CapturedResource] = []
-
-    class Mocks(pulumi.runtime.Mocks):
-        def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-            outputs = dict(args.inputs)
-            fake = RESOURCE_FAKES.get(args.typ)
-            faked = dict(fake(args.name, args.inputs)) if fake else {}
-            # A fake may give the cloud's own ID format (vpc-..., /subscriptions/...).
-            resource_id = faked.pop("id", None) or f"{args.name}-id"
-            outputs.update(faked)
-            return [resource_id, outputs]
-
-        def call(self, args: pulumi.runtime.MockCallArgs):
-            fake = INVOKE_FAKES.get(args.token)
-            if fake is None:
-                raise NotImplementedError(f"no offline fake for invoke {args.token}; add one to tools/mock_outputs.py")
-            return fake(dict(args.args))
 
     class CapturingMonitor(pulumi_mocks.MockMonitor):
         def RegisterResource(self, request):
@@ -183,8 +167,8 @@ def capture(stack: str, stacks_dir: Path = STACKS_DIR) -> list[CapturedResource]
 
     config, secret_keys = stack_config(stack, stacks_dir)
     pulumi.runtime.set_all_config(config, secret_keys)
-    monitor = CapturingMonitor(Mocks())
-    pulumi.runtime.set_mocks(Mocks(), project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    monitor = CapturingMonitor(OfflineMocks())
+    pulumi.runtime.set_mocks(OfflineMocks(), project=PROJECT, stack=stack, preview=False, monitor=monitor)
     cwd = os.getcwd()
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))

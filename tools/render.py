@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from policy.rules import all_containers, pod_spec
 from tools.plan import ROOT, CapturedResource, capture, list_stacks
 
 CHART_TYPE = "kubernetes:helm.sh/v4:Chart"
@@ -45,15 +46,6 @@ CLUSTER_SCOPED_KINDS = frozenset(
     }
 )
 
-POD_TEMPLATE_PATHS = {
-    "Pod": ("spec",),
-    "Deployment": ("spec", "template", "spec"),
-    "StatefulSet": ("spec", "template", "spec"),
-    "DaemonSet": ("spec", "template", "spec"),
-    "ReplicaSet": ("spec", "template", "spec"),
-    "Job": ("spec", "template", "spec"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
-}
 
 
 @dataclass(frozen=True)
@@ -113,26 +105,12 @@ def render_releases(resources: list[CapturedResource]) -> list[Release]:
     return sorted(releases, key=lambda r: (r.name, r.namespace))
 
 
-def pod_spec(obj: dict[str, Any]) -> dict[str, Any] | None:
-    path = POD_TEMPLATE_PATHS.get(obj.get("kind", ""))
-    if not path:
-        return None
-    node: Any = obj
-    for key in path:
-        node = (node or {}).get(key)
-    return node
-
-
-def containers(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    return [*spec.get("initContainers", []), *spec.get("containers", []), *spec.get("ephemeralContainers", [])]
-
-
 def images(objects: list[dict[str, Any]]) -> list[str]:
     found = set()
     for obj in objects:
         spec = pod_spec(obj)
         if spec:
-            found.update(c["image"] for c in containers(spec) if c.get("image"))
+            found.update(c["image"] for _, c in all_containers(spec) if c.get("image"))
     return sorted(found)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 
 import pytest
+from pydantic import ValidationError
 
 from components.config import ConfigError, StackConfig, minio_erasure_set_size, parse_stack_config
 
@@ -104,7 +105,7 @@ def test_valid_config_is_typed_and_frozen():
     assert isinstance(config, StackConfig)
     assert config.minio.servers == 4 and config.minio.drives_per_server == 1
     assert config.cluster.existing.storage_class == "standard"
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen"):
         config.minio.servers = 8  # type: ignore[misc]
 
 

@@ -8,7 +8,8 @@ import pytest
 from components.context import TRUSTED_CA_CONFIGMAP, TRUSTED_CA_KEY
 from tests.conftest import STACKS, env_of
 from tools.plan import stack_config
-from tools.render import CHART_TYPE, pod_spec
+from policy.rules import pod_spec
+from tools.render import CHART_TYPE
 
 CONFIGMAP_TYPE = "kubernetes:core/v1:ConfigMap"
 NAMESPACE_TYPE = "kubernetes:core/v1:Namespace"

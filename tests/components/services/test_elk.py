@@ -15,7 +15,7 @@ from components.config import ElasticsearchConfig
 from components.services.elk import node_sets
 from policy import rules
 from tools.mock_outputs import RESOURCE_FAKES
-from tests.conftest import KUBERNETES_VERSIONS, StackPlan, capture_in_subprocess
+from tests.conftest import KUBERNETES_VERSIONS, StackPlan, capture_in_subprocess, run_under_mocks
 from tools.plan import CapturedResource
 
 PROD = """config:
@@ -164,15 +164,7 @@ def test_snapshots_get_a_minio_bucket_user_and_network_path(opt_ins, prod):
 def test_component_publishes_access_metrics_and_routes():
     """The typed contract platform.py wires: built in a subprocess under mocks (Pulumi's runtime is global)."""
     script = """
-import json, types, pulumi
-from tools.mock_outputs import RESOURCE_FAKES
-class Mocks(pulumi.runtime.Mocks):
-    def new_resource(self, args):
-        fake = RESOURCE_FAKES.get(args.typ)
-        return [args.name + "-id", {**args.inputs, **(fake(args.name, args.inputs) if fake else {})}]
-    def call(self, args):
-        return {}
-pulumi.runtime.set_mocks(Mocks(), project="orbit", stack="unit", preview=False)
+import types
 from components.clusters import ClusterFacts
 from components.config import ElkConfig
 from components.context import PlatformContext
@@ -192,14 +184,7 @@ print(json.dumps({
     "shipper": [[m.job, m.endpoint.service, m.endpoint.port, m.endpoint.path] for m in shipper.metrics],
 }))
 """
-    import subprocess
-    import sys
-
-    from tests.conftest import ROOT
-
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    published = json.loads(result.stdout.strip().splitlines()[-1])
+    published = run_under_mocks(script)
     assert published["metrics"] == [["elasticsearch", "elk-es-exporter", 9114, "/metrics"], ["logstash", "elk-logstash-hl", 9198, "/metrics"]]
     assert published["routes"] == [["kibana", "/kibana", "elk-kibana", 5601, "https"]]
     assert published["access"] == ["https://elk-es.orbit-logging.svc.cluster.local:9200", "orbit-log-writer"]

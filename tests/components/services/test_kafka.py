@@ -8,15 +8,13 @@ defaults are exercised even before the cloud stacks exist.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from components.config import parse_stack_config
-from tests.conftest import STACKS, StackPlan, capture_in_subprocess
+from tests.conftest import STACKS, StackPlan, capture_in_subprocess, run_under_mocks
 from tools.mock_outputs import RESOURCE_FAKES
-from tools.plan import ROOT, CapturedResource, stack_config
+from tools.plan import CapturedResource, stack_config
 from tools.render import render_releases
 
 RANDOM_ID = "random:index/randomId:RandomId"
@@ -176,19 +174,6 @@ def test_namespace_enforces_restricted_and_is_retained(stack_plans, production):
 # The typed outputs (KafkaAccess, metrics) live in Python objects, not in captured resources: build
 # the component under mocks in a fresh interpreter and print them.
 OUTPUTS_SCRIPT = """
-import json
-import pulumi
-from tools.mock_outputs import RESOURCE_FAKES
-
-class Mocks(pulumi.runtime.Mocks):
-    def new_resource(self, args):
-        fake = RESOURCE_FAKES.get(args.typ)
-        return [args.name + "-id", {**args.inputs, **(fake(args.name, args.inputs) if fake else {})}]
-    def call(self, args):
-        return {}
-
-pulumi.runtime.set_mocks(Mocks(), project="orbit", stack="test", preview=False)
-
 from components.clusters.existing import ExistingCluster
 from components.config import parse_stack_config
 from components.context import PlatformContext
@@ -219,9 +204,7 @@ outputs()
 
 
 def test_access_and_metrics_outputs_for_the_platform():
-    result = subprocess.run([sys.executable, "-c", OUTPUTS_SCRIPT], cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    outputs = json.loads(result.stdout.strip().splitlines()[-1])
+    outputs = run_under_mocks(OUTPUTS_SCRIPT)
     assert outputs["bootstrap"] == "kafka.orbit-kafka.svc.cluster.local:9092"
     assert (outputs["protocol"], outputs["mechanism"]) == ("SASL_SSL", "SCRAM-SHA-512")
     assert outputs["ca"].startswith("-----BEGIN CERTIFICATE-----")
