@@ -189,10 +189,17 @@ def _check_no_overlap(named: dict[str, str | None]) -> None:
 class NodePoolConfig(Model):
     """One autoscaled node pool spread over the cluster's zones."""
 
-    instance_type: Annotated[str, Field(min_length=2, max_length=64)]
-    min_size: int = Field(ge=0, le=1000)
-    desired_size: int = Field(ge=0, le=1000)
-    max_size: int = Field(ge=1, le=1000)
+    instance_type: Annotated[str, Field(min_length=2, max_length=64)] = Field(
+        description="Machine type of every node: an EC2 instance type (m6i.xlarge), a GCE machine type "
+        "(n2-standard-4) or an Azure VM size (Standard_D4ds_v5)."
+    )
+    min_size: int = Field(ge=0, le=1000, description="Fewest nodes the autoscaler keeps, in total over all zones.")
+    desired_size: int = Field(
+        ge=0,
+        le=1000,
+        description="Nodes at creation, in total over all zones (minSize to maxSize); afterwards the autoscaler sets the count.",
+    )
+    max_size: int = Field(ge=1, le=1000, description="Most nodes the autoscaler may run, in total over all zones.")
     disk_size_gb: int = Field(100, ge=30, le=2048, description="Encrypted OS/ephemeral disk per node.")
 
     @model_validator(mode="after")
@@ -206,8 +213,10 @@ class NodePoolConfig(Model):
 
 
 class NodePoolsConfig(Model):
-    system: NodePoolConfig
-    workload: NodePoolConfig
+    system: NodePoolConfig = Field(
+        description="Pool for the cluster add-ons (DNS, CSI, CNI); minSize must be at least 1."
+    )
+    workload: NodePoolConfig = Field(description="Pool the platform's services run on.")
 
     @model_validator(mode="after")
     def _system_pool_runs(self) -> NodePoolsConfig:
@@ -222,7 +231,11 @@ class NodePoolsConfig(Model):
 class EndpointConfig(Model):
     """The Kubernetes API endpoint. Private unless `public: true` with an explicit allow-list."""
 
-    public: bool = False
+    public: bool = Field(
+        False,
+        description="Expose the Kubernetes API on a public endpoint restricted to allowedCidrs (then required); "
+        "false = a private endpoint only.",
+    )
     allowed_cidrs: tuple[Cidr, ...] = Field(
         (), description="Who may reach the API: the public allow-list, or (EKS, GKE) extra networks such as a VPN for the private endpoint."
     )
@@ -254,23 +267,51 @@ class PrivateAllowListEndpointConfig(EndpointConfig):
 class PostgresConfig(Model):
     """The managed PostgreSQL server Airflow's metadata database lives on."""
 
-    enabled: bool = True
-    instance_type: Annotated[str, Field(min_length=2, max_length=64)]
-    version: Literal["15", "16", "17"] = "16"
-    storage_gb: int = Field(100, ge=20, le=16384)
-    backup_retention_days: int = Field(14, ge=1, le=35)
-    high_availability: bool = True
+    enabled: bool = Field(
+        True,
+        description="Create the managed server (RDS, Cloud SQL, Azure Database for PostgreSQL); "
+        "false = Airflow runs its own in-cluster Postgres (airflow.database).",
+    )
+    instance_type: Annotated[str, Field(min_length=2, max_length=64)] = Field(
+        description="Database instance class: db.r6g.large (RDS), db-custom-2-7680 (Cloud SQL) "
+        "or Standard_D2ds_v5 (Azure, General Purpose tier)."
+    )
+    version: Literal["15", "16", "17"] = Field("16", description="PostgreSQL major version.")
+    storage_gb: int = Field(
+        100,
+        ge=20,
+        le=16384,
+        description="Initial storage, in GB; it grows automatically (RDS: up to 4×). Azure offers only "
+        "32, 64, 128, ... 16384.",
+    )
+    backup_retention_days: int = Field(
+        14, ge=1, le=35, description="Days automated backups are kept (Cloud SQL: daily backups kept)."
+    )
+    high_availability: bool = Field(
+        True,
+        description="A standby in a second zone with automatic failover (RDS Multi-AZ, Cloud SQL regional, "
+        "Azure zone-redundant).",
+    )
 
 
 class CloudClusterConfig(Model):
     """What every cloud section has in common."""
 
-    region: str
-    zones: tuple[str, ...]
-    kubernetes_version: KubernetesVersion = "1.33"
-    endpoint: EndpointConfig = EndpointConfig()
-    node_pools: NodePoolsConfig
-    postgres: PostgresConfig
+    region: str = Field(description="Cloud region: eu-central-1 (AWS), europe-west4 (GCP) or westeurope (Azure).")
+    zones: tuple[str, ...] = Field(
+        description="Exactly 3 distinct zones of the region, used by the nodes and the database: "
+        "eu-central-1a (AWS), europe-west4-a (GCP) or 1, 2, 3 (Azure)."
+    )
+    kubernetes_version: KubernetesVersion = Field(
+        "1.33",
+        description=f"Kubernetes minor version, quoted (\"1.33\"); allowed: {KUBERNETES_VERSIONS[0]} to "
+        f"{KUBERNETES_VERSIONS[-1]}. GKE: the minimum; the release channel upgrades beyond it.",
+    )
+    endpoint: EndpointConfig = Field(
+        EndpointConfig(), description="The Kubernetes API endpoint: private unless public with an allow-list."
+    )
+    node_pools: NodePoolsConfig = Field(description="The system and workload node pools.")
+    postgres: PostgresConfig = Field(description="The managed PostgreSQL server holding Airflow's metadata database.")
 
     # Per cloud: the region/zone syntax and an example of each.
     _REGION: ClassVar[re.Pattern[str]]
@@ -334,7 +375,9 @@ _AWS_ID = {
 
 
 class AwsNetworkConfig(Model):
-    mode: NetworkMode = "new"
+    mode: NetworkMode = Field(
+        "new", description="new: Orbit creates the VPC from vpcCidr; existing: Orbit uses vpcId and privateSubnetIds."
+    )
     vpc_cidr: Cidr | None = Field(None, description="new mode: the VPC's range, /16 to /20.")
     vpc_id: str | None = Field(None, description="existing mode: vpc-...")
     private_subnet_ids: tuple[str, ...] = Field((), description="existing mode: one private subnet per zone (NAT egress).")
@@ -361,8 +404,13 @@ class AwsNetworkConfig(Model):
 class AwsClusterConfig(CloudClusterConfig):
     """EKS in a new or existing VPC."""
 
-    network: AwsNetworkConfig = AwsNetworkConfig(vpc_cidr="10.40.0.0/16")
-    endpoint: PrivateAllowListEndpointConfig = PrivateAllowListEndpointConfig()
+    network: AwsNetworkConfig = Field(
+        AwsNetworkConfig(vpc_cidr="10.40.0.0/16"), description="The VPC: a new one (default) or your existing one."
+    )
+    endpoint: PrivateAllowListEndpointConfig = Field(
+        PrivateAllowListEndpointConfig(),
+        description="The EKS API endpoint; allowedCidrs also admits networks (VPN, peered VPCs) to the private endpoint.",
+    )
     kms_key_arn: str | None = Field(None, description="Customer KMS key for secrets, disks and RDS; default: created.")
 
     _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")
@@ -386,7 +434,11 @@ class AwsClusterConfig(CloudClusterConfig):
 
 
 class GcpNetworkConfig(Model):
-    mode: NetworkMode = "new"
+    mode: NetworkMode = Field(
+        "new",
+        description="new: Orbit creates the VPC and subnet from nodeCidr, podsCidr and servicesCidr; "
+        "existing: Orbit uses networkId, subnetworkId, podsRangeName and servicesRangeName.",
+    )
     node_cidr: Cidr | None = Field(None, description="new mode: the subnet's primary range (nodes).")
     pods_cidr: Cidr | None = Field(None, description="new mode: secondary range for pods.")
     services_cidr: Cidr | None = Field(None, description="new mode: secondary range for Services.")
@@ -423,11 +475,22 @@ class GcpNetworkConfig(Model):
 class GcpClusterConfig(CloudClusterConfig):
     """GKE Standard (regional) in a new or existing VPC."""
 
-    project: Annotated[str, Field(pattern=r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")]
-    network: GcpNetworkConfig = GcpNetworkConfig(node_cidr="10.50.0.0/20", pods_cidr="10.52.0.0/14", services_cidr="10.56.0.0/20")
+    project: Annotated[str, Field(pattern=r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")] = Field(
+        description="ID of the GCP project the cluster, network and database are created in."
+    )
+    network: GcpNetworkConfig = Field(
+        GcpNetworkConfig(node_cidr="10.50.0.0/20", pods_cidr="10.52.0.0/14", services_cidr="10.56.0.0/20"),
+        description="The VPC network: a new one (default) or your existing one.",
+    )
     kms_key_name: str | None = Field(None, description="projects/<p>/locations/<r>/keyRings/<k>/cryptoKeys/<c>; default: created.")
-    release_channel: Literal["RAPID", "REGULAR", "STABLE"] = "REGULAR"
-    endpoint: PrivateAllowListEndpointConfig = PrivateAllowListEndpointConfig()
+    release_channel: Literal["RAPID", "REGULAR", "STABLE"] = Field(
+        "REGULAR", description="GKE release channel that picks the versions the cluster is upgraded to."
+    )
+    endpoint: PrivateAllowListEndpointConfig = Field(
+        PrivateAllowListEndpointConfig(),
+        description="The GKE API endpoint; allowedCidrs also admits networks (VPN, peered VPCs) to the private "
+        "endpoint (master authorized networks).",
+    )
 
     _REGION = re.compile(r"^[a-z]+-[a-z]+[0-9]$")
     _REGION_EXAMPLE = "europe-west4"
@@ -466,7 +529,11 @@ AZURE_POSTGRES_STORAGE_GB = (32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 1638
 
 
 class AzureNetworkConfig(Model):
-    mode: NetworkMode = "new"
+    mode: NetworkMode = Field(
+        "new",
+        description="new: Orbit creates the VNet from vnetCidr, nodeSubnetCidr and postgresSubnetCidr; "
+        "existing: Orbit uses nodeSubnetId, postgresSubnetId and postgresDnsZoneId.",
+    )
     vnet_cidr: Cidr | None = Field(None, description="new mode: the VNet's range.")
     node_subnet_cidr: Cidr | None = Field(None, description="new mode: node subnet, inside vnetCidr.")
     postgres_subnet_cidr: Cidr | None = Field(None, description="new mode: subnet delegated to PostgreSQL, inside vnetCidr.")
@@ -514,8 +581,9 @@ class AzureNetworkConfig(Model):
 class AzureClusterConfig(CloudClusterConfig):
     """AKS with Entra ID and Azure RBAC in a new or existing VNet."""
 
-    network: AzureNetworkConfig = AzureNetworkConfig(
-        vnet_cidr="10.60.0.0/16", node_subnet_cidr="10.60.0.0/20", postgres_subnet_cidr="10.60.16.0/24"
+    network: AzureNetworkConfig = Field(
+        AzureNetworkConfig(vnet_cidr="10.60.0.0/16", node_subnet_cidr="10.60.0.0/20", postgres_subnet_cidr="10.60.16.0/24"),
+        description="The VNet: a new one (default) or your existing subnets.",
     )
     key_vault_key_id: str | None = Field(
         None, description="Versioned Key Vault key URL for secrets, disks and PostgreSQL; default: created."
@@ -888,27 +956,40 @@ KafkaPattern = Annotated[str, AfterValidator(_kafka_pattern)]
 class KafkaTopicConfig(Model):
     """A topic the platform creates and keeps in shape (partitions only grow; configs are reapplied)."""
 
-    name: KafkaTopicName
-    partitions: int = Field(3, ge=1, le=10000)
+    name: KafkaTopicName = Field(
+        description="Topic name: 1-249 letters, digits, '.', '_' and '-'; not starting with '__' (Kafka's internal topics)."
+    )
+    partitions: int = Field(3, ge=1, le=10000, description="Partitions; they can be added later, never removed.")
     replication_factor: int | None = Field(None, ge=1, description="Default: the cluster's default replication factor.")
     retention_ms: int | None = Field(None, ge=-1, description="retention.ms; -1 keeps data forever; default: Kafka's 7 days.")
-    cleanup_policy: Literal["delete", "compact", "compact,delete"] = "delete"
+    cleanup_policy: Literal["delete", "compact", "compact,delete"] = Field(
+        "delete", description="cleanup.policy: delete old segments, compact to the latest record per key, or both."
+    )
 
 
 class KafkaUserConfig(Model):
     """A SCRAM-SHA-512 user; ACLs allow exactly the listed topics and consumer groups ('x*' = prefix)."""
 
-    name: DnsLabel
-    access: Literal["read", "write", "readwrite"] = "readwrite"
-    topics: tuple[KafkaPattern, ...] = Field(min_length=1)
-    groups: tuple[KafkaPattern, ...] = ()
+    name: DnsLabel = Field(
+        description="User name; its generated password lands in Secret kafka-user-<name> (admin and kafka-exporter are reserved)."
+    )
+    access: Literal["read", "write", "readwrite"] = Field(
+        "readwrite",
+        description="ACLs on its topics: read = Read + Describe, write = Write + Describe, readwrite = all three.",
+    )
+    topics: tuple[KafkaPattern, ...] = Field(
+        min_length=1, description="Topics the user may access: a name, a prefix ending in '*', or '*' for every topic."
+    )
+    groups: tuple[KafkaPattern, ...] = Field(
+        (), description="Consumer groups the user may read as (Read ACL), named like topics; empty = none."
+    )
 
 
 class KafkaConfig(Model):
     """Kafka in KRaft mode. Defaults are production: a dedicated quorum of 3 controllers, 3 brokers,
     replication factor 3 with min.insync.replicas 2 (both derived from brokers unless set)."""
 
-    enabled: bool = True
+    enabled: bool = Field(True, description="Install Kafka.")
     cluster_id: Annotated[str, _matches(_KAFKA_CLUSTER_ID, "a Kafka cluster id (22 base64url characters)")] | None = Field(
         None,
         description="Recovery only: adopt the cluster.id found in the volumes' meta.properties; default: generated once.",
@@ -917,29 +998,31 @@ class KafkaConfig(Model):
         False, description="One process per node runs broker and controller (laptops, dev); brokers must equal controllers."
     )
     controllers: int = Field(3, description="KRaft controller quorum size: 1, 3 or 5.")
-    brokers: int = Field(3, ge=1, le=KAFKA_MAX_BROKERS_PER_ZONE)
+    brokers: int = Field(
+        3,
+        ge=1,
+        le=KAFKA_MAX_BROKERS_PER_ZONE,
+        description="Broker pods in total, spread evenly over the zones with rackAwareness; equal to controllers when combined.",
+    )
     storage_class: DnsLabel | None = Field(None, description="Default: the cluster's storage class.")
-    broker_volume_size: Size = "100Gi"
-    controller_volume_size: Size = "10Gi"
+    broker_volume_size: Size = Field("100Gi", description="Size of each broker's log (data) volume.")
+    controller_volume_size: Size = Field("10Gi", description="Size of each controller's metadata volume (unused when combined).")
     default_replication_factor: int | None = Field(None, ge=1, description="Default: min(3, brokers).")
     min_insync_replicas: int | None = Field(None, ge=1, description="Default: replication factor - 1 (at least 1).")
-    default_partitions: int = Field(3, ge=1, le=10000)
+    default_partitions: int = Field(
+        3, ge=1, le=10000, description="num.partitions: partitions of a topic created without an explicit count."
+    )
     rack_awareness: bool = Field(
         True, description="One broker StatefulSet per cluster zone with broker.rack set to the zone."
     )
-    topics: tuple[KafkaTopicConfig, ...] = ()
-    users: tuple[KafkaUserConfig, ...] = ()
-    broker_resources: Resources = Resources(
-        requests=ComputeResources(cpu="1", memory="4Gi"),
-        limits=ComputeResources(cpu="4", memory="8Gi"),
+    topics: tuple[KafkaTopicConfig, ...] = Field((), description="Topics the provisioning Job creates and keeps in shape.")
+    users: tuple[KafkaUserConfig, ...] = Field((), description="SCRAM-SHA-512 users and the topics and groups they may use.")
+    broker_resources: Resources = resources_field(("1", "4Gi"), ("4", "8Gi"), "Requests and limits of each broker pod.")
+    controller_resources: Resources = resources_field(
+        ("250m", "1Gi"), ("1", "2Gi"), "Requests and limits of each controller pod (unused when combined)."
     )
-    controller_resources: Resources = Resources(
-        requests=ComputeResources(cpu="250m", memory="1Gi"),
-        limits=ComputeResources(cpu="1", memory="2Gi"),
-    )
-    exporter_resources: Resources = Resources(
-        requests=ComputeResources(cpu="50m", memory="64Mi"),
-        limits=ComputeResources(cpu="500m", memory="256Mi"),
+    exporter_resources: Resources = resources_field(
+        ("50m", "64Mi"), ("500m", "256Mi"), "Requests and limits of the kafka-exporter pod (Prometheus metrics)."
     )
 
     @property
@@ -1241,12 +1324,11 @@ def heap_bytes(heap: str) -> int:
 class ElasticsearchNodesConfig(Model):
     """One group of Elasticsearch nodes with the same roles (one StatefulSet per zone or one in all)."""
 
-    replicas: int = Field(ge=0, le=50)
-    volume_size: Size = "50Gi"
+    replicas: int = Field(ge=0, le=50, description="Nodes in this group, spread evenly over the zones with zoneAwareness.")
+    volume_size: Size = Field("50Gi", description="Size of each node's data volume.")
     heap: Heap = Field("2g", description="JVM heap (-Xms/-Xmx); at most half the memory limit.")
-    resources: Resources = Resources(
-        requests=ComputeResources(cpu="1", memory="4Gi"),
-        limits=ComputeResources(cpu="2", memory="4Gi"),
+    resources: Resources = resources_field(
+        ("1", "4Gi"), ("2", "4Gi"), "Requests and limits of each node; the memory limit must be at least twice the heap."
     )
 
     @model_validator(mode="after")
@@ -1261,13 +1343,19 @@ class ElasticsearchNodesConfig(Model):
 
 
 class ElasticsearchConfig(Model):
-    masters: ElasticsearchNodesConfig = ElasticsearchNodesConfig(
-        replicas=3,
-        volume_size="10Gi",
-        heap="1g",
-        resources=Resources(requests=ComputeResources(cpu="500m", memory="2Gi"), limits=ComputeResources(cpu="1", memory="2Gi")),
+    masters: ElasticsearchNodesConfig = Field(
+        ElasticsearchNodesConfig(
+            replicas=3,
+            volume_size="10Gi",
+            heap="1g",
+            resources=Resources(requests=ComputeResources(cpu="500m", memory="2Gi"), limits=ComputeResources(cpu="1", memory="2Gi")),
+        ),
+        description="Master-eligible nodes: 1, 3, 5 or 7 (an odd voting quorum); with data.replicas 0 they hold the data too.",
     )
-    data: ElasticsearchNodesConfig = ElasticsearchNodesConfig(replicas=3, volume_size="200Gi")
+    data: ElasticsearchNodesConfig = Field(
+        ElasticsearchNodesConfig(replicas=3, volume_size="200Gi"),
+        description="Data and ingest nodes; 0 = the masters hold the data too (only with masters.replicas 1, a single node).",
+    )
     storage_class: DnsLabel | None = Field(None, description="Default: the cluster's storage class.")
     bootstrap: bool = Field(
         True,
@@ -1299,24 +1387,18 @@ class ElasticsearchConfig(Model):
 
 
 class KibanaConfig(Model):
-    replicas: int = Field(2, ge=1, le=10)
-    resources: Resources = Resources(
-        requests=ComputeResources(cpu="250m", memory="1Gi"),
-        limits=ComputeResources(cpu="1", memory="2Gi"),
-    )
+    replicas: int = Field(2, ge=1, le=10, description="Kibana pods.")
+    resources: Resources = resources_field(("250m", "1Gi"), ("1", "2Gi"), "Requests and limits of each Kibana pod.")
 
 
 class LogstashConfig(Model):
-    replicas: int = Field(2, ge=1, le=20)
-    heap: Heap = "1g"
+    replicas: int = Field(2, ge=1, le=20, description="Logstash pods, each with its own persistent queue volume.")
+    heap: Heap = Field("1g", description="JVM heap (-Xms/-Xmx); must be less than the memory limit.")
     queue_volume_size: Size = Field("20Gi", description="Retained volume holding the persistent queue.")
     queue_max_size: Annotated[str, _matches(re.compile(r"^[1-9][0-9]*(mb|gb)$"), "a size such as 1024mb or 8gb")] = Field(
         "8gb", description="queue.max_bytes; must fit in queueVolumeSize."
     )
-    resources: Resources = Resources(
-        requests=ComputeResources(cpu="500m", memory="2Gi"),
-        limits=ComputeResources(cpu="2", memory="2Gi"),
-    )
+    resources: Resources = resources_field(("500m", "2Gi"), ("2", "2Gi"), "Requests and limits of each Logstash pod.")
 
     @model_validator(mode="after")
     def _fits(self) -> LogstashConfig:
@@ -1334,17 +1416,18 @@ class LogShipperConfig(Model):
     target: Literal["logstash", "elasticsearch"] = Field(
         "logstash", description="Where Fluent Bit sends: Logstash's pipeline (default) or Elasticsearch directly."
     )
-    resources: Resources = Resources(
-        requests=ComputeResources(cpu="100m", memory="128Mi"),
-        limits=ComputeResources(cpu="500m", memory="512Mi"),
+    resources: Resources = resources_field(
+        ("100m", "128Mi"), ("500m", "512Mi"), "Requests and limits of each Fluent Bit pod (one per node)."
     )
 
 
 class ElkSnapshotsConfig(Model):
     """Nightly snapshots of every index to a MinIO bucket (the platform creates bucket and user)."""
 
-    enabled: bool = False
-    bucket: BucketName = "elasticsearch-snapshots"
+    enabled: bool = Field(False, description="Take the nightly snapshots; needs minio.enabled.")
+    bucket: BucketName = Field(
+        "elasticsearch-snapshots", description="MinIO bucket the snapshots go to; Orbit creates it and its user."
+    )
     schedule: Annotated[
         str, _matches(re.compile(r"^\S+( \S+){5,6}$"), "an Elasticsearch cron expression such as '0 30 1 * * ?'")
     ] = Field("0 30 1 * * ?", description="When the snapshot lifecycle policy runs (Elasticsearch cron, UTC).")
@@ -1352,13 +1435,17 @@ class ElkSnapshotsConfig(Model):
 
 
 class ElkConfig(Model):
-    enabled: bool = True
+    enabled: bool = Field(True, description="Install Elasticsearch, Kibana, Logstash and the Fluent Bit log shipper.")
     log_retention_days: int = Field(14, ge=1, le=3650, description="Days the ILM policy keeps log indices.")
-    elasticsearch: ElasticsearchConfig = ElasticsearchConfig()
-    kibana: KibanaConfig = KibanaConfig()
-    logstash: LogstashConfig = LogstashConfig()
-    shipper: LogShipperConfig = LogShipperConfig()
-    snapshots: ElkSnapshotsConfig = ElkSnapshotsConfig()
+    elasticsearch: ElasticsearchConfig = Field(ElasticsearchConfig(), description="The Elasticsearch cluster.")
+    kibana: KibanaConfig = Field(KibanaConfig(), description="Kibana, the UI for searching logs.")
+    logstash: LogstashConfig = Field(
+        LogstashConfig(), description="Logstash, which buffers the shipper's logs and writes them to Elasticsearch."
+    )
+    shipper: LogShipperConfig = Field(
+        LogShipperConfig(), description="Fluent Bit, the DaemonSet that collects every node's container logs."
+    )
+    snapshots: ElkSnapshotsConfig = Field(ElkSnapshotsConfig(), description="Nightly snapshots of every index to MinIO.")
 
 
 # --- the whole stack -------------------------------------------------------------------------
