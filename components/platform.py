@@ -14,8 +14,8 @@ from components.config import StackConfig
 from components.context import PlatformContext
 from components.services import airflow
 from components.services import kong as kong_service
-from components.services.kafka import Kafka, KafkaArgs
 from components.services.elk import KIBANA_PATH, SNAPSHOT_USER, Elk, ElkArgs, elk_minio_requests
+from components.services.kafka import Kafka, KafkaArgs
 from components.services.kong import Kong, KongArgs
 from components.services.log_shipper import SHIPPER_PEER, LogShipper, LogShipperArgs, ShipperOutput
 from components.services.minio import CONSOLE_PATH, Minio, MinioArgs
