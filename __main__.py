@@ -7,7 +7,7 @@ from components.config import load_stack_config
 from components.platform import Platform
 
 config = load_stack_config()
-cluster = create_cluster("cluster", config.cluster, environment=config.environment)
+cluster = create_cluster("cluster", config.cluster, environment=config.environment, image_registry=config.image_registry)
 platform = Platform("orbit", config, cluster)
 
 pulumi.export("cluster", cluster.cluster_outputs())

@@ -127,6 +127,7 @@ RESOURCE_FAKES.update(
         "aws:iam/openIdConnectProvider:OpenIdConnectProvider": lambda name, inputs: {
             "arn": f"arn:aws:iam::{AWS_ACCOUNT}:oidc-provider/{str(inputs.get('url', '')).removeprefix('https://')}",
         },
+        "aws:ec2/flowLog:FlowLog": lambda name, inputs: {**_aws_id("fl", name), "arn": _aws_arn("ec2", f"vpc-flow-log/{name}")},
         "aws:cloudwatch/logGroup:LogGroup": lambda name, inputs: {"arn": _aws_arn("logs", f"log-group:{inputs.get('name', name)}")},
         "aws:eks/cluster:Cluster": _eks_cluster,
         "aws:eks/nodeGroup:NodeGroup": lambda name, inputs: {"arn": _aws_arn("eks", f"nodegroup/{name}"), "status": "ACTIVE"},

@@ -63,9 +63,10 @@ class Cluster(pulumi.ComponentResource):
         }
 
 
-def create_cluster(name: str, config: "ClusterConfig", environment: str = "") -> Cluster:  # noqa: F821 (imported lazily)
+def create_cluster(name: str, config: "ClusterConfig", environment: str = "", image_registry: str = "") -> Cluster:  # noqa: F821 (imported lazily)
     """Build the cluster component the stack asks for. Cloud SDKs are imported only when used, so
-    a stack on one cloud never loads (or needs) another cloud's SDK."""
+    a stack on one cloud never loads (or needs) another cloud's SDK. `image_registry` reaches the
+    charts a cluster installs itself (EKS: the Cluster Autoscaler), so a mirror redirects them too."""
     if config.provider == "existing":
         from components.clusters.existing import ExistingCluster
 
@@ -73,7 +74,7 @@ def create_cluster(name: str, config: "ClusterConfig", environment: str = "") ->
     if config.provider == "aws":
         from components.clusters.aws import AwsCluster
 
-        return AwsCluster(name, config.aws, environment)
+        return AwsCluster(name, config.aws, environment, image_registry)
     if config.provider == "gcp":
         from components.clusters.gcp import GcpCluster
 

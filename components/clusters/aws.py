@@ -1,5 +1,6 @@
 """EKS: a private cluster with envelope-encrypted secrets, audit logs, IRSA, the VPC CNI network
-policy agent, managed node groups with IMDSv2, an encrypted gp3 StorageClass and RDS PostgreSQL.
+policy agent, managed node groups with IMDSv2 scaled by the Cluster Autoscaler, VPC flow logs, an
+encrypted gp3 StorageClass and RDS PostgreSQL.
 
 Plain pulumi-aws resources only, so every one of them is visible to the mocks and the policies.
 """
@@ -13,6 +14,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components.charts import create_namespace, install_chart
 from components.clusters import ClusterFacts, PostgresDatabase
 from components.clusters.common import (
     DATABASE_ADMIN,
@@ -24,6 +26,7 @@ from components.clusters.common import (
     pool_labels,
 )
 from components.config import AwsClusterConfig, NodePoolConfig
+from components.context import PlatformContext
 
 AUDIT_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 MANAGED_POLICY = "arn:aws:iam::aws:policy/{}"
@@ -32,6 +35,57 @@ INTERNAL_LB = {
     "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
     "service.beta.kubernetes.io/aws-load-balancer-internal": "true",
 }
+
+
+# The Cluster Autoscaler: its own namespace and ServiceAccount (the IRSA role trusts exactly
+# that one), and its release per Kubernetes minor, since each autoscaler minor is built and tested
+# against the same Kubernetes minor. Minors missing here keep the chart's pinned default.
+AUTOSCALER_NAMESPACE = "orbit-cluster-autoscaler"
+AUTOSCALER_SERVICE_ACCOUNT = "cluster-autoscaler"
+AUTOSCALER_TAGS = {"1.32": "v1.32.5", "1.33": "v1.33.5", "1.34": "v1.34.4", "1.35": "v1.35.1"}
+
+
+def autoscaler_discovery_tags(cluster: str) -> dict[str, str]:
+    """The tags auto-discovery looks for; EKS puts the same ones on a managed node group's Auto
+    Scaling group, and the IAM policy allows scaling only groups that carry them."""
+    return {"k8s.io/cluster-autoscaler/enabled": "true", f"k8s.io/cluster-autoscaler/{cluster}": "owned"}
+
+
+def autoscaler_policy(cluster: str) -> str:
+    """Least privilege for the Cluster Autoscaler: read calls anywhere (they take no resource
+    ARNs), writes only on this cluster's tagged Auto Scaling groups."""
+    tags = autoscaler_discovery_tags(cluster)
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "DiscoverNodeGroups",
+                    "Effect": "Allow",
+                    "Action": [
+                        "autoscaling:DescribeAutoScalingGroups",
+                        "autoscaling:DescribeAutoScalingInstances",
+                        "autoscaling:DescribeLaunchConfigurations",
+                        "autoscaling:DescribeScalingActivities",
+                        "autoscaling:DescribeTags",
+                        "ec2:DescribeImages",
+                        "ec2:DescribeInstanceTypes",
+                        "ec2:DescribeLaunchTemplateVersions",
+                        "ec2:GetInstanceTypesFromInstanceRequirements",
+                        "eks:DescribeNodegroup",
+                    ],
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "ScaleOwnNodeGroups",
+                    "Effect": "Allow",
+                    "Action": ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {f"aws:ResourceTag/{key}": value for key, value in tags.items()}},
+                },
+            ],
+        }
+    )
 
 
 def subnet_layout(vpc_cidr: str) -> tuple[list[str], list[str]]:
@@ -43,14 +97,21 @@ def subnet_layout(vpc_cidr: str) -> tuple[list[str], list[str]]:
 
 
 class AwsCluster(CloudCluster):
-    def __init__(self, name: str, config: AwsClusterConfig, environment: str, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        name: str,
+        config: AwsClusterConfig,
+        environment: str,
+        image_registry: str = "",
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         super().__init__("Aws", name, config, environment, opts)
         self._cloud_provider = aws.Provider(f"{name}-aws", region=config.region, opts=pulumi.ResourceOptions(parent=self))
         identity = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(provider=self._cloud_provider, parent=self))
         self._account = identity.account_id
 
         key_arn = self._kms_key()
-        vpc_id, private_subnets = self._network()
+        vpc_id, private_subnets = self._network(key_arn)
         cluster_role = self._role("cluster", "eks.amazonaws.com", ["AmazonEKSClusterPolicy"])
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-control-plane-logs",
@@ -145,6 +206,7 @@ class AwsCluster(CloudCluster):
         self.facts = ClusterFacts(
             kind="aws", storage_class=STORAGE_CLASS, zones=config.zones, internal_load_balancer_annotations=dict(INTERNAL_LB)
         )
+        self._cluster_autoscaler(oidc, environment, image_registry, pools)
         self.postgres = self._postgres(vpc_id, private_subnets, key_arn) if config.postgres.enabled else None
         self.register_outputs(self.cluster_outputs())
 
@@ -204,7 +266,7 @@ class AwsCluster(CloudCluster):
         aws.kms.Alias(f"{self._name}-kms-alias", name=f"alias/{self._cluster_name}", target_key_id=key.key_id, opts=self._opts())
         return key.arn
 
-    def _network(self) -> tuple[pulumi.Input[str], list[pulumi.Input[str]]]:
+    def _network(self, key_arn: pulumi.Input[str]) -> tuple[pulumi.Input[str], list[pulumi.Input[str]]]:
         network, zones = self._config.network, self._config.zones
         if network.mode == "existing":
             return network.vpc_id, list(network.private_subnet_ids)
@@ -219,6 +281,7 @@ class AwsCluster(CloudCluster):
         )
         # CIS: the default security group allows nothing.
         aws.ec2.DefaultSecurityGroup(f"{name}-default-sg", vpc_id=vpc.id, tags=tags, opts=self._opts())
+        self._flow_logs(vpc, key_arn)
         gateway = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags=tags, opts=self._opts())
         public_table = aws.ec2.RouteTable(
             f"{name}-public",
@@ -263,6 +326,49 @@ class AwsCluster(CloudCluster):
             private_ids.append(private.id)
         return vpc.id, private_ids
 
+    def _flow_logs(self, vpc: aws.ec2.Vpc, key_arn: pulumi.Input[str]) -> aws.ec2.FlowLog:
+        """Every accepted and rejected connection in the VPC Orbit creates, to a log group encrypted
+        with the cluster's key (CIS: VPC flow logging). A customer's own VPC has its own logging."""
+        log_group = aws.cloudwatch.LogGroup(
+            f"{self._name}-flow-logs",
+            name=f"/aws/vpc/{self._cluster_name}/flow-logs",
+            retention_in_days=self._config.network.flow_logs_retention_days,
+            kms_key_id=key_arn,
+            tags=self._tags,
+            opts=self._opts(),
+        )
+        role = self._role("flow-logs", "vpc-flow-logs.amazonaws.com", [])
+        aws.iam.RolePolicy(
+            f"{self._name}-flow-logs-delivery",
+            role=role.id,
+            policy=log_group.arn.apply(
+                lambda arn: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                                "Resource": [arn, f"{arn}:*"],
+                            }
+                        ],
+                    }
+                )
+            ),
+            opts=self._opts(),
+        )
+        return aws.ec2.FlowLog(
+            f"{self._name}-flow-logs",
+            vpc_id=vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=log_group.arn,
+            iam_role_arn=role.arn,
+            max_aggregation_interval=60,
+            tags=self._tags,
+            opts=self._opts(),
+        )
+
     # --- identity --------------------------------------------------------------------------
 
     def _role(self, purpose: str, service: str, policies: list[str]) -> aws.iam.Role:
@@ -290,9 +396,16 @@ class AwsCluster(CloudCluster):
             )
 
     def _irsa_role(
-        self, purpose: str, oidc: aws.iam.OpenIdConnectProvider, namespace: str, service_account: str, policies: list[str]
+        self,
+        purpose: str,
+        oidc: aws.iam.OpenIdConnectProvider,
+        namespace: str,
+        service_account: str,
+        policies: list[str],
+        inline_policy: pulumi.Input[str] | None = None,
     ) -> aws.iam.Role:
-        """A role only `namespace/service_account` can assume, through the cluster's OIDC issuer."""
+        """A role only `namespace/service_account` can assume, through the cluster's OIDC issuer,
+        with AWS managed `policies` and/or its own `inline_policy` (a JSON document)."""
 
         def trust(values: list[str]) -> str:
             arn, url = values
@@ -323,6 +436,8 @@ class AwsCluster(CloudCluster):
             opts=self._opts(),
         )
         self._attach(role, purpose, policies)
+        if inline_policy is not None:
+            aws.iam.RolePolicy(f"{self._name}-{purpose}-policy", role=role.id, policy=inline_policy, opts=self._opts())
         return role
 
     def _allow_key_grants(self, role: aws.iam.Role, key_arn: pulumi.Input[str]) -> None:
@@ -399,7 +514,9 @@ class AwsCluster(CloudCluster):
             node_repair_config=aws.eks.NodeGroupNodeRepairConfigArgs(enabled=True),
             launch_template=aws.eks.NodeGroupLaunchTemplateArgs(id=template.id, version=template.latest_version.apply(str)),
             labels=pool_labels(pool),
-            tags=self._tags,
+            # EKS tags the Auto Scaling group the same way; stated here so the intent is in the code.
+            tags={**self._tags, **autoscaler_discovery_tags(self._cluster_name)},
+            # The Cluster Autoscaler owns the count after creation.
             opts=self._opts(ignore_changes=["scalingConfig.desiredSize"]),
         )
 
@@ -417,6 +534,48 @@ class AwsCluster(CloudCluster):
             tags=self._tags,
             opts=self._opts(depends_on=depends_on or []),
         )
+
+    def _cluster_autoscaler(
+        self, oidc: aws.iam.OpenIdConnectProvider, environment: str, image_registry: str, pools: list[aws.eks.NodeGroup]
+    ) -> k8s.helm.v4.Chart:
+        """EKS does not scale managed node groups by itself: Orbit's cluster-autoscaler chart
+        does, within each group's minSize..maxSize, through an IRSA role limited to this cluster's groups."""
+        role = self._irsa_role(
+            "cluster-autoscaler",
+            oidc,
+            AUTOSCALER_NAMESPACE,
+            AUTOSCALER_SERVICE_ACCOUNT,
+            [],
+            inline_policy=autoscaler_policy(self._cluster_name),
+        )
+        # The platform builds its own context later; this one has what install_chart needs (the
+        # provider, labels and image registry), so the chart is installed like every other one.
+        context = PlatformContext(cluster=self, environment=environment, stack=pulumi.get_stack(), image_registry=image_registry)
+        namespace = create_namespace(self, AUTOSCALER_NAMESPACE, context)
+        version = self._config.kubernetes_version
+        image = {"tag": AUTOSCALER_TAGS[version]} if version in AUTOSCALER_TAGS else {}
+        if not image:
+            pulumi.log.warn(
+                f"no Cluster Autoscaler release is pinned for Kubernetes {version} "
+                f"(known: {', '.join(AUTOSCALER_TAGS)}); using the chart's default image tag",
+                resource=self,
+            )
+        self.cluster_autoscaler = install_chart(
+            self,
+            "cluster-autoscaler",
+            context=context,
+            namespace=namespace,
+            values={
+                "fullnameOverride": AUTOSCALER_SERVICE_ACCOUNT,
+                "clusterName": self._cluster_name,
+                "awsRegion": self._config.region,
+                "roleArn": role.arn,
+                "nodeSelector": pool_labels("system"),
+                **({"image": image} if image else {}),
+            },
+            depends_on=pools,
+        )
+        return self.cluster_autoscaler
 
     # --- PostgreSQL ------------------------------------------------------------------------
 

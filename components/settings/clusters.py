@@ -266,6 +266,10 @@ _AWS_ID = {
 }
 
 
+# The retention periods CloudWatch Logs accepts, in days.
+CLOUDWATCH_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+
+
 class AwsNetworkConfig(Model):
     mode: NetworkMode = Field(
         "new", description="new: Orbit creates the VPC from vpcCidr; existing: Orbit uses vpcId and privateSubnetIds."
@@ -274,9 +278,19 @@ class AwsNetworkConfig(Model):
     vpc_id: str | None = Field(None, description="existing mode: vpc-...")
     private_subnet_ids: tuple[str, ...] = Field((), description="existing mode: one private subnet per zone (NAT egress).")
     service_cidr: Cidr = Field("172.20.0.0/16", description="Kubernetes Service range (pods use VPC addresses).")
+    flow_logs_retention_days: int = Field(
+        90,
+        description="new mode: days the VPC flow logs are kept in CloudWatch Logs (one of "
+        + ", ".join(map(str, CLOUDWATCH_RETENTION_DAYS)) + ").",
+    )
 
     @model_validator(mode="after")
     def _mode(self) -> AwsNetworkConfig:
+        if self.flow_logs_retention_days not in CLOUDWATCH_RETENTION_DAYS:
+            raise ValueError(
+                f"flowLogsRetentionDays {self.flow_logs_retention_days} is not a CloudWatch Logs retention; "
+                f"allowed: {', '.join(map(str, CLOUDWATCH_RETENTION_DAYS))}"
+            )
         _check_mode_fields(
             self.mode, {"vpcId": self.vpc_id, "privateSubnetIds": self.private_subnet_ids}, {"vpcCidr": self.vpc_cidr}
         )

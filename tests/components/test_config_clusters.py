@@ -68,6 +68,7 @@ BAD = [
     ("aws", {"network.vpcCidr": "10.40.0.1/16"}, ["'10.40.0.1/16' is not a CIDR block", "host bits"]),
     ("aws", {"network.vpcCidr": "10.0.0.0/8"}, ["vpcCidr 10.0.0.0/8 must be between /16 and /20"]),
     ("aws", {"network.serviceCidr": "10.40.128.0/20"}, ["CIDR blocks overlap", "vpcCidr (10.40.0.0/16) and serviceCidr (10.40.128.0/20)"]),
+    ("aws", {"network.flowLogsRetentionDays": 45}, ["flowLogsRetentionDays 45 is not a CloudWatch Logs retention", "allowed: 1, 3, 5"]),
     ("gcp", {"network.podsCidr": "10.50.0.0/16"}, ["CIDR blocks overlap", "nodeCidr (10.50.0.0/20) and podsCidr (10.50.0.0/16)"]),
     ("gcp", {"network.servicesCidr": "10.53.0.0/20"}, ["podsCidr (10.52.0.0/14) and servicesCidr (10.53.0.0/20)"]),
     ("gcp", {"network.masterCidr": "172.16.0.0/24"}, ["masterCidr 172.16.0.0/24 must be a /28"]),

@@ -125,3 +125,79 @@ def test_load_balancers_are_internal(plan):
     annotations = load_balancer_annotations(plan)
     for key, value in {"service.beta.kubernetes.io/aws-load-balancer-type": "nlb", "service.beta.kubernetes.io/aws-load-balancer-internal": "true"}.items():
         assert annotations.get(key) == value, key
+
+
+# --- Cluster Autoscaler and VPC flow logs ---------------------------------------------------------
+
+
+def test_cluster_autoscaler_role_is_assumable_only_by_its_service_account(plan):
+    trust = json.loads(plan.named("cluster-cluster-autoscaler-role", "aws:iam/role:Role").inputs["assumeRolePolicy"])
+    (statement,) = trust["Statement"]
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert statement["Principal"]["Federated"].startswith("arn:aws:iam::") and ":oidc-provider/" in statement["Principal"]["Federated"]
+    condition = statement["Condition"]["StringEquals"]
+    subjects = {v for k, v in condition.items() if k.endswith(":sub")}
+    assert subjects == {"system:serviceaccount:orbit-cluster-autoscaler:cluster-autoscaler"}
+    assert {v for k, v in condition.items() if k.endswith(":aud")} == {"sts.amazonaws.com"}
+    # No AWS managed policy: only the inline, least-privilege one.
+    attached = [r for r in plan.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") if "cluster-autoscaler" in r.name]
+    assert not attached
+
+
+def test_cluster_autoscaler_may_scale_only_this_clusters_tagged_groups(plan):
+    policy = json.loads(plan.named("cluster-cluster-autoscaler-policy", "aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    writes = statements["ScaleOwnNodeGroups"]
+    assert sorted(writes["Action"]) == ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"]
+    assert writes["Condition"] == {
+        "StringEquals": {
+            "aws:ResourceTag/k8s.io/cluster-autoscaler/orbit-prod": "owned",
+            "aws:ResourceTag/k8s.io/cluster-autoscaler/enabled": "true",
+        }
+    }
+    reads = statements["DiscoverNodeGroups"]["Action"]
+    assert {"ec2:DescribeLaunchTemplateVersions", "ec2:DescribeInstanceTypes", "eks:DescribeNodegroup"} <= set(reads)
+    # Everything without a tag condition is a read call.
+    assert all(action.split(":")[1].startswith(("Describe", "Get")) for action in reads)
+    assert not any("*" in action for s in policy["Statement"] for action in s["Action"])
+
+
+def test_node_groups_carry_the_auto_discovery_tags(plan):
+    for group in plan.of_type("aws:eks/nodeGroup:NodeGroup"):
+        tags = group.inputs["tags"]
+        assert tags["k8s.io/cluster-autoscaler/enabled"] == "true", group.name
+        assert tags["k8s.io/cluster-autoscaler/orbit-prod"] == "owned", group.name
+
+
+def test_cluster_autoscaler_chart_gets_the_role_cluster_and_matching_release(plan):
+    chart = plan.chart("cluster-autoscaler").inputs
+    assert chart["namespace"] == "orbit-cluster-autoscaler"
+    values = chart["values"]
+    role = values["roleArn"]
+    assert role.startswith("arn:aws:iam::") and ":role/cluster-cluster-autoscaler-role" in role
+    assert values["clusterName"] == "orbit-prod" and values["awsRegion"] == "eu-central-1"
+    assert values["image"] == {"tag": "v1.33.5"}, "the autoscaler minor must match kubernetesVersion 1.33"
+    assert values["nodeSelector"] == {"orbit.dev/pool": "system"}
+    namespace = plan.named("orbit-cluster-autoscaler", "kubernetes:core/v1:Namespace").inputs
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    account = plan.find("ServiceAccount", "cluster-autoscaler", "orbit-cluster-autoscaler")
+    assert account["metadata"]["annotations"] == {"eks.amazonaws.com/role-arn": role}
+    container = plan.find("Deployment", "cluster-autoscaler", "orbit-cluster-autoscaler")["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == "registry.k8s.io/autoscaling/cluster-autoscaler:v1.33.5"
+    assert "--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/orbit-prod" in container["args"]
+
+
+def test_vpc_flow_logs_go_to_an_encrypted_log_group(plan):
+    (flow,) = plan.of_type("aws:ec2/flowLog:FlowLog")
+    group = plan.named("cluster-flow-logs", "aws:cloudwatch/logGroup:LogGroup")
+    assert flow.inputs["trafficType"] == "ALL" and flow.inputs["logDestinationType"] == "cloud-watch-logs"
+    log_group_arn = flow.inputs["logDestination"]
+    assert log_group_arn.endswith(":log-group:" + group.inputs["name"])
+    assert flow.inputs["vpcId"].startswith("vpc-")
+    assert group.inputs["retentionInDays"] == 90
+    assert group.inputs["kmsKeyId"] == plan.named("cluster-eks").inputs["encryptionConfig"]["provider"]["keyArn"]
+    trust = json.loads(plan.named("cluster-flow-logs-role", "aws:iam/role:Role").inputs["assumeRolePolicy"])
+    assert trust["Statement"][0]["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    delivery = plan.named("cluster-flow-logs-delivery", "aws:iam/rolePolicy:RolePolicy").inputs
+    assert flow.inputs["iamRoleArn"].endswith(":role/" + delivery["role"])
+    assert json.loads(delivery["policy"])["Statement"][0]["Resource"] == [log_group_arn, log_group_arn + ":*"]
