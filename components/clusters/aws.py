@@ -514,7 +514,8 @@ class AwsCluster(CloudCluster):
             node_repair_config=aws.eks.NodeGroupNodeRepairConfigArgs(enabled=True),
             launch_template=aws.eks.NodeGroupLaunchTemplateArgs(id=template.id, version=template.latest_version.apply(str)),
             labels=pool_labels(pool),
-            # EKS tags the Auto Scaling group the same way; stated here so the intent is in the code.
+            # EKS itself puts these tags on the group's Auto Scaling group (it does not copy the node
+            # group's own tags there); setting them here too makes the intent visible in the plan.
             tags={**self._tags, **autoscaler_discovery_tags(self._cluster_name)},
             # The Cluster Autoscaler owns the count after creation.
             opts=self._opts(ignore_changes=["scalingConfig.desiredSize"]),

@@ -201,3 +201,12 @@ def test_vpc_flow_logs_go_to_an_encrypted_log_group(plan):
     delivery = plan.named("cluster-flow-logs-delivery", "aws:iam/rolePolicy:RolePolicy").inputs
     assert flow.inputs["iamRoleArn"].endswith(":role/" + delivery["role"])
     assert json.loads(delivery["policy"])["Statement"][0]["Resource"] == [log_group_arn, log_group_arn + ":*"]
+
+
+def test_a_kubernetes_minor_without_a_pinned_autoscaler_keeps_the_charts_default(tmp_path):
+    network = {"mode": "new", "vpcCidr": "10.40.0.0/16", "serviceCidr": "172.20.0.0/16"}
+    older = stack_with_network(STACK, network, tmp_path, kubernetesVersion="1.31")
+    assert older.named("cluster-eks").inputs["version"] == "1.31"
+    assert "image" not in older.chart("cluster-autoscaler").inputs["values"]
+    container = older.find("Deployment", "cluster-autoscaler", "orbit-cluster-autoscaler")["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == "registry.k8s.io/autoscaling/cluster-autoscaler:v1.33.5"
