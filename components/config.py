@@ -49,6 +49,7 @@ from components.settings.elk import (
 from components.settings.kafka import KafkaConfig, KafkaTopicConfig, KafkaUserConfig
 from components.settings.kong import (
     KONG_AUTH_METHODS,
+    PUBLISHED_ROUTES,
     KongConfig,
     KongConsumerConfig,
     KongRouteConfig,
@@ -110,6 +111,26 @@ class StackConfig(Model):
                 raise ValueError(
                     f"imagePullCredentials has no login for the imageRegistry host {host!r} "
                     f"(it has: {', '.join(known)}); add an auths entry for {host!r}"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _kong_names_published_routes(self) -> StackConfig:
+        if not self.kong.enabled:
+            return self
+        published = [name for service, names in PUBLISHED_ROUTES.items() if getattr(self, service).enabled for name in names]
+        allowed = ", ".join(published) or "none"
+        unknown_overrides = sorted(set(self.kong.routes) - set(published))
+        if unknown_overrides:
+            raise ValueError(
+                f"kong.routes overrides {', '.join(unknown_overrides)}, which no enabled service publishes; allowed: {allowed}"
+            )
+        for consumer in self.kong.consumers:
+            unknown = sorted(set(consumer.routes) - set(published))
+            if unknown:
+                raise ValueError(
+                    f"kong consumer {consumer.name!r} names route(s) {', '.join(unknown)}, which no enabled service "
+                    f"publishes; allowed: {allowed}"
                 )
         return self
 
