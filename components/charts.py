@@ -3,6 +3,7 @@ chart location, namespace, provider, common labels and image-registry override a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any, Literal
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.context import TRUSTED_CA_CONFIGMAP, TRUSTED_CA_KEY, PlatformContext
+from components.context import REGISTRY_PULL_SECRET, TRUSTED_CA_CONFIGMAP, TRUSTED_CA_KEY, PlatformContext
 
 CHARTS_DIR = Path(__file__).resolve().parent.parent / "charts"
 
@@ -26,6 +27,13 @@ class Namespace:
     resource: k8s.core.v1.Namespace
     # ConfigMap orbit-trusted-ca, present when the stack configures a trusted CA bundle.
     trusted_ca: k8s.core.v1.ConfigMap | None = None
+    # Secret orbit-registry, present when the stack configures registry credentials.
+    pull_secret: k8s.core.v1.Secret | None = None
+
+    @property
+    def prerequisites(self) -> list[pulumi.Resource]:
+        """What must exist before anything is installed in the namespace."""
+        return [r for r in (self.resource, self.trusted_ca, self.pull_secret) if r is not None]
 
 
 def create_namespace(
@@ -54,7 +62,31 @@ def create_namespace(
         ),
         opts=pulumi.ResourceOptions(parent=parent, provider=context.cluster.provider, retain_on_delete=True),
     )
-    return Namespace(name, resource, trusted_ca_config_map(parent, name, resource, context))
+    return Namespace(
+        name,
+        resource,
+        trusted_ca_config_map(parent, name, resource, context),
+        registry_pull_secret(parent, name, resource, context),
+    )
+
+
+def registry_pull_secret(
+    parent: pulumi.Resource, namespace: str, namespace_resource: pulumi.Resource, context: PlatformContext
+) -> k8s.core.v1.Secret | None:
+    """Secret `orbit-registry` in `namespace`, the login every pod there pulls its images with."""
+    if not context.image_pull_credentials:
+        return None
+    return k8s.core.v1.Secret(
+        f"{namespace}-registry",
+        metadata=k8s.meta.v1.ObjectMetaArgs(
+            name=REGISTRY_PULL_SECRET,
+            namespace=namespace,
+            labels={**context.common_labels, "app.kubernetes.io/part-of": "orbit"},
+        ),
+        type="kubernetes.io/dockerconfigjson",
+        string_data={".dockerconfigjson": pulumi.Output.secret(json.dumps(context.image_pull_credentials, sort_keys=True))},
+        opts=pulumi.ResourceOptions(parent=parent, provider=context.cluster.provider, depends_on=[namespace_resource]),
+    )
 
 
 def trusted_ca_config_map(
@@ -107,6 +139,6 @@ def install_chart(
         opts=pulumi.ResourceOptions(
             parent=parent,
             provider=context.cluster.provider,
-            depends_on=[namespace.resource, *([namespace.trusted_ca] if namespace.trusted_ca else []), *depends_on],
+            depends_on=[*namespace.prerequisites, *depends_on],
         ),
     )

@@ -49,6 +49,7 @@ from components.settings.elk import (
 from components.settings.kafka import KafkaConfig, KafkaTopicConfig, KafkaUserConfig
 from components.settings.kong import (
     KONG_AUTH_METHODS,
+    PUBLISHED_ROUTES,
     KongConfig,
     KongConsumerConfig,
     KongRouteConfig,
@@ -57,6 +58,7 @@ from components.settings.kong import (
 )
 from components.settings.minio import BucketConfig, MinioConfig, MinioUserConfig, minio_erasure_set_size
 from components.settings.prometheus import AlertReceiverConfig, PrometheusConfig
+from components.settings.registry import DockerConfig, registry_host
 from components.settings.trust import PemCertificates
 
 PROJECT = "orbit"
@@ -76,6 +78,14 @@ class StackConfig(Model):
     image_registry: Registry | Literal[""] = Field(
         "", description="Private mirror every image is pulled from; empty = the upstream registries."
     )
+    image_pull_credentials: DockerConfig = Field(
+        None,
+        description=(
+            "Docker config.json with the login for a private registry (set it as a Pulumi secret: "
+            "`pulumi config set --secret orbit:imagePullCredentials \"$(cat config.json)\"`). Orbit stores it "
+            "as Secret orbit-registry in every namespace and every pod pulls with it. Empty = anonymous pulls."
+        ),
+    )
     trusted_ca_bundle: PemCertificates = Field(
         "",
         description=(
@@ -91,6 +101,38 @@ class StackConfig(Model):
     kong: KongConfig = Field(KongConfig(), description="The Kong gateway in front of every UI and API.")
     kafka: KafkaConfig = Field(KafkaConfig(), description="The Kafka cluster (KRaft).")
     elk: ElkConfig = Field(ElkConfig(), description="Elasticsearch, Kibana, Logstash and the log shipper.")
+
+    @model_validator(mode="after")
+    def _pull_credentials_cover_the_mirror(self) -> StackConfig:
+        if self.image_pull_credentials and self.image_registry:
+            host = registry_host(self.image_registry)
+            known = sorted(self.image_pull_credentials["auths"])
+            if host not in known:
+                raise ValueError(
+                    f"imagePullCredentials has no login for the imageRegistry host {host!r} "
+                    f"(it has: {', '.join(known)}); add an auths entry for {host!r}"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _kong_names_published_routes(self) -> StackConfig:
+        if not self.kong.enabled:
+            return self
+        published = [name for service, names in PUBLISHED_ROUTES.items() if getattr(self, service).enabled for name in names]
+        allowed = ", ".join(published) or "none"
+        unknown_overrides = sorted(set(self.kong.routes) - set(published))
+        if unknown_overrides:
+            raise ValueError(
+                f"kong.routes overrides {', '.join(unknown_overrides)}, which no enabled service publishes; allowed: {allowed}"
+            )
+        for consumer in self.kong.consumers:
+            unknown = sorted(set(consumer.routes) - set(published))
+            if unknown:
+                raise ValueError(
+                    f"kong consumer {consumer.name!r} names route(s) {', '.join(unknown)}, which no enabled service "
+                    f"publishes; allowed: {allowed}"
+                )
+        return self
 
     @model_validator(mode="after")
     def _kong_service_fits_cluster(self) -> StackConfig:
@@ -126,9 +168,13 @@ def _decode(value: Any) -> Any:
     return value
 
 
-def _shown_input(got: Any) -> str:
+# Keys whose values are credentials: an error about them never repeats the value.
+CREDENTIAL_KEYS = frozenset({"imagePullCredentials"})
+
+
+def _shown_input(got: Any, loc: tuple) -> str:
     # Long values (certificate bundles) are cut short; anything holding a key is never echoed.
-    if isinstance(got, dict):
+    if isinstance(got, dict) or (loc and loc[0] in CREDENTIAL_KEYS):
         return ""
     text = repr(got)
     if "PRIVATE KEY" in text:
@@ -141,7 +187,7 @@ def _format_errors(error: ValidationError) -> str:
     for item in error.errors():
         key = ":".join([PROJECT, ".".join(str(part) for part in item["loc"])]) if item["loc"] else PROJECT
         message = item["msg"].removeprefix("Value error, ")
-        shown = _shown_input(item.get("input"))
+        shown = _shown_input(item.get("input"), item["loc"])
         lines.append(f"  - {key}: {message}{shown}")
     return "\n".join(lines)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from components.clusters import Cluster
@@ -12,6 +12,8 @@ from components.clusters import Cluster
 # configured (see components/charts.py), and the key holding the PEM bundle.
 TRUSTED_CA_CONFIGMAP = "orbit-trusted-ca"
 TRUSTED_CA_KEY = "ca-bundle.crt"
+# The pull Secret the platform creates in every Orbit namespace when registry credentials are set.
+REGISTRY_PULL_SECRET = "orbit-registry"
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,8 @@ class PlatformContext:
     # (a pulumi Output): together they are the bundle that outbound TLS clients trust.
     trusted_ca_bundle: str = ""
     platform_ca_pem: Any = None
+    # Docker config.json for the private registry (a credential: only ever stored in a Secret).
+    image_pull_credentials: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
     def common_labels(self) -> dict[str, str]:
@@ -46,4 +50,5 @@ class PlatformContext:
             "imageRegistry": self.image_registry,
             "commonLabels": self.common_labels,
             "trustedCa": self.trusted_ca_values(),
+            "imagePullSecrets": [REGISTRY_PULL_SECRET] if self.image_pull_credentials else [],
         }

@@ -36,6 +36,7 @@ class Platform(pulumi.ComponentResource):
             stack=pulumi.get_stack(),
             image_registry=config.image_registry,
             trusted_ca_bundle=config.trusted_ca_bundle,
+            image_pull_credentials=config.image_pull_credentials,
             platform_ca_pem=self.ca.cert_pem,
         )
 

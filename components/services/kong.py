@@ -270,6 +270,11 @@ def consumers_revision(consumers: tuple[KongConsumerConfig, ...]) -> str:
     return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]
 
 
+# Marks a load balancer that config explicitly made public; the policy pack's
+# no-open-load-balancer rule accepts an internet-facing Service only with it.
+PUBLIC_LB_ANNOTATION = "orbit.dev/public-load-balancer"
+
+
 def proxy_service_values(config: KongConfig, internal_annotations: Mapping[str, str]) -> dict[str, object]:
     """Internal LoadBalancer where the cluster says how; ClusterIP otherwise; public only when asked."""
     service = config.service
@@ -277,6 +282,8 @@ def proxy_service_values(config: KongConfig, internal_annotations: Mapping[str, 
     annotations: dict[str, str] = {}
     if service_type == "LoadBalancer" and not service.public:
         annotations.update(internal_annotations)
+    if service_type == "LoadBalancer" and service.public:
+        annotations[PUBLIC_LB_ANNOTATION] = "true"
     annotations.update(service.annotations)
     return {
         "type": service_type,

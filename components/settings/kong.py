@@ -12,6 +12,15 @@ from components.settings.base import DnsLabel, Model, Resources, _matches, resou
 KONG_AUTH_METHODS = ("basic-auth", "key-auth", "jwt")
 # Routes into these upstreams expose operational data and silences; they are never anonymous.
 KONG_PROTECTED_ROUTES = ("prometheus", "alertmanager")
+# The gateway routes each service publishes (the `routes` of components/services/*), so that a
+# stack naming a route that will not exist fails before anything is created. A platform test
+# checks this table against the routes the services really publish.
+PUBLISHED_ROUTES = {
+    "minio": ("minio-console", "minio-s3"),
+    "airflow": ("airflow",),
+    "elk": ("kibana",),
+    "prometheus": ("prometheus", "alertmanager"),
+}
 _ROUTE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$")
 Hostname = Annotated[str, _matches(_HOSTNAME, "a lowercase DNS name such as gateway.corp.example")]

@@ -64,3 +64,27 @@ def test_existing_cluster_load_balancer_must_say_internal_or_public():
 
 def test_unauthenticated_routes_are_allowed_where_the_upstream_authenticates():
     assert parse({"routes": {"minio-s3": {"auth": "none"}}}).kong.routes["minio-s3"].auth == "none"
+
+
+# --- routes named in the stack must be published by an enabled service ---------------------
+
+
+def test_a_consumer_naming_a_route_of_a_disabled_service_is_rejected():
+    from components.config import ConfigError, parse_stack_config
+
+    base = {"environment": "t", "cluster": {"provider": "existing", "existing": {}}}
+    raw = {**base, "elk": {"enabled": False}, "kong": {"consumers": [{"name": "ops", "routes": ["kibana"]}]}}
+    with pytest.raises(ConfigError) as raised:
+        parse_stack_config(raw)
+    assert "kong consumer 'ops' names route(s) kibana, which no enabled service publishes" in str(raised.value)
+    assert "allowed: minio-console, minio-s3, airflow, prometheus, alertmanager" in str(raised.value)
+    raw["elk"] = {"enabled": True}
+    assert parse_stack_config(raw).kong.consumers[0].routes == ("kibana",)
+
+
+def test_an_override_for_an_unpublished_route_is_rejected():
+    from components.config import ConfigError, parse_stack_config
+
+    base = {"environment": "t", "cluster": {"provider": "existing", "existing": {}}}
+    with pytest.raises(ConfigError, match="kong.routes overrides grafana, which no enabled service publishes"):
+        parse_stack_config({**base, "kong": {"routes": {"grafana": {"auth": "key-auth"}}}})

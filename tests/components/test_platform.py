@@ -110,3 +110,13 @@ def test_airflow_connections_follow_kafka_and_minio(plans_without, stack_plans):
     assert airflow_values(stack_plans["local"])["remoteLogging"]["enabled"] is True
     assert not airflow_values(plans_without["kafka"]).get("kafka", {}).get("enabled")
     assert not airflow_values(plans_without["minio"]).get("remoteLogging", {}).get("enabled")
+
+
+def test_the_published_route_table_matches_the_routes_services_publish(stack_plans, plans_without):
+    from components.settings.kong import PUBLISHED_ROUTES
+
+    published = {name for names in PUBLISHED_ROUTES.values() for name in names}
+    assert {route["name"] for route in stack_plans["local"].chart("kong").inputs["values"]["routes"]} == published
+    for service, names in PUBLISHED_ROUTES.items():
+        routes = {route["name"] for route in plans_without[service].chart("kong").inputs["values"]["routes"]}
+        assert routes == published - set(names)

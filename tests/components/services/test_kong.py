@@ -13,6 +13,7 @@ from components.services.kong import (
     consumer_problems,
     consumers_revision,
     effective_routes,
+    PUBLIC_LB_ANNOTATION,
     proxy_service_values,
 )
 from components.wiring import GATEWAY_PROXY, Endpoint, Route
@@ -201,11 +202,21 @@ def test_proxy_service_is_internal_load_balancer_on_clouds_and_cluster_ip_otherw
     cloud = proxy_service_values(kong_config(), internal)
     assert cloud["type"] == "LoadBalancer" and cloud["annotations"] == internal
     public = proxy_service_values(kong_config(service={"public": True}), internal)
-    assert public["type"] == "LoadBalancer" and public["annotations"] == {}
+    assert public["type"] == "LoadBalancer" and public["annotations"] == {PUBLIC_LB_ANNOTATION: "true"}
     existing = proxy_service_values(kong_config(), {})
     assert existing["type"] == "ClusterIP"
     metallb = proxy_service_values(kong_config(service={"type": "LoadBalancer", "annotations": {"metallb.universe.tf/address-pool": "internal"}}), {})
     assert metallb["annotations"] == {"metallb.universe.tf/address-pool": "internal"}
+
+
+def test_an_explicitly_public_proxy_passes_the_open_load_balancer_rule():
+    from policy import rules
+
+    assert PUBLIC_LB_ANNOTATION == rules.PUBLIC_LB_ANNOTATION
+    values = proxy_service_values(kong_config(service={"public": True, "loadBalancerSourceRanges": ["0.0.0.0/0"]}), {})
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "kong-proxy", "namespace": "orbit-gateway",
+               "annotations": values["annotations"]}, "spec": {"type": "LoadBalancer", "loadBalancerSourceRanges": values["loadBalancerSourceRanges"]}}
+    assert list(rules.KUBERNETES_RULES["no-open-load-balancer"]([service], rules.PolicyContext())) == []
 
 
 def test_consumer_groups_and_revision():
