@@ -7,7 +7,13 @@ from components.config import load_stack_config
 from components.platform import Platform
 
 config = load_stack_config()
-cluster = create_cluster("cluster", config.cluster, environment=config.environment, image_registry=config.image_registry)
+cluster = create_cluster(
+    "cluster",
+    config.cluster,
+    environment=config.environment,
+    image_registry=config.image_registry,
+    image_pull_credentials=config.image_pull_credentials,
+)
 platform = Platform("orbit", config, cluster)
 
 pulumi.export("cluster", cluster.cluster_outputs())

@@ -63,10 +63,17 @@ class Cluster(pulumi.ComponentResource):
         }
 
 
-def create_cluster(name: str, config: "ClusterConfig", environment: str = "", image_registry: str = "") -> Cluster:  # noqa: F821 (imported lazily)
+def create_cluster(
+    name: str,
+    config: "ClusterConfig",  # noqa: F821 (imported lazily)
+    environment: str = "",
+    image_registry: str = "",
+    image_pull_credentials: dict | None = None,
+) -> Cluster:
     """Build the cluster component the stack asks for. Cloud SDKs are imported only when used, so
-    a stack on one cloud never loads (or needs) another cloud's SDK. `image_registry` reaches the
-    charts a cluster installs itself (EKS: the Cluster Autoscaler), so a mirror redirects them too."""
+    a stack on one cloud never loads (or needs) another cloud's SDK. `image_registry` and
+    `image_pull_credentials` reach the charts a cluster installs itself (EKS: the Cluster
+    Autoscaler), so a private mirror serves them like every other image."""
     if config.provider == "existing":
         from components.clusters.existing import ExistingCluster
 
@@ -74,7 +81,7 @@ def create_cluster(name: str, config: "ClusterConfig", environment: str = "", im
     if config.provider == "aws":
         from components.clusters.aws import AwsCluster
 
-        return AwsCluster(name, config.aws, environment, image_registry)
+        return AwsCluster(name, config.aws, environment, image_registry, image_pull_credentials)
     if config.provider == "gcp":
         from components.clusters.gcp import GcpCluster
 

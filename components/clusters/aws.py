@@ -103,6 +103,7 @@ class AwsCluster(CloudCluster):
         config: AwsClusterConfig,
         environment: str,
         image_registry: str = "",
+        image_pull_credentials: dict | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("Aws", name, config, environment, opts)
@@ -206,7 +207,17 @@ class AwsCluster(CloudCluster):
         self.facts = ClusterFacts(
             kind="aws", storage_class=STORAGE_CLASS, zones=config.zones, internal_load_balancer_annotations=dict(INTERNAL_LB)
         )
-        self._cluster_autoscaler(oidc, environment, image_registry, pools)
+        # The platform builds its own context later; this one holds what install_chart needs (the
+        # provider, labels, registry and pull credentials), so the cluster's own chart is installed
+        # like every other one.
+        context = PlatformContext(
+            cluster=self,
+            environment=environment,
+            stack=pulumi.get_stack(),
+            image_registry=image_registry,
+            image_pull_credentials=image_pull_credentials,
+        )
+        self._cluster_autoscaler(oidc, context, pools)
         self.postgres = self._postgres(vpc_id, private_subnets, key_arn) if config.postgres.enabled else None
         self.register_outputs(self.cluster_outputs())
 
@@ -537,7 +548,7 @@ class AwsCluster(CloudCluster):
         )
 
     def _cluster_autoscaler(
-        self, oidc: aws.iam.OpenIdConnectProvider, environment: str, image_registry: str, pools: list[aws.eks.NodeGroup]
+        self, oidc: aws.iam.OpenIdConnectProvider, context: PlatformContext, pools: list[aws.eks.NodeGroup]
     ) -> k8s.helm.v4.Chart:
         """EKS does not scale managed node groups by itself: Orbit's cluster-autoscaler chart
         does, within each group's minSize..maxSize, through an IRSA role limited to this cluster's groups."""
@@ -549,9 +560,6 @@ class AwsCluster(CloudCluster):
             [],
             inline_policy=autoscaler_policy(self._cluster_name),
         )
-        # The platform builds its own context later; this one has what install_chart needs (the
-        # provider, labels and image registry), so the chart is installed like every other one.
-        context = PlatformContext(cluster=self, environment=environment, stack=pulumi.get_stack(), image_registry=image_registry)
         namespace = create_namespace(self, AUTOSCALER_NAMESPACE, context)
         version = self._config.kubernetes_version
         image = {"tag": AUTOSCALER_TAGS[version]} if version in AUTOSCALER_TAGS else {}

@@ -70,9 +70,12 @@ def test_restricted_pod_with_read_only_root():
 def test_image_is_pinned_and_follows_the_mirror():
     (container,) = pod_spec(autoscaler())["containers"]
     assert container["image"] == "registry.k8s.io/autoscaling/cluster-autoscaler:v1.33.5"
-    mirrored = autoscaler(**{"global": {"imageRegistry": "mirror.corp:5000/orbit"}, "image": {"tag": "v1.34.4"}})
+    mirrored = autoscaler(
+        **{"global": {"imageRegistry": "mirror.corp:5000/orbit", "imagePullSecrets": ["orbit-registry"]}, "image": {"tag": "v1.34.4"}}
+    )
     (container,) = pod_spec(mirrored)["containers"]
     assert container["image"] == "mirror.corp:5000/orbit/autoscaling/cluster-autoscaler:v1.34.4"
+    assert pod_spec(mirrored)["imagePullSecrets"] == [{"name": "orbit-registry"}]
 
 
 def test_rbac_reads_no_secrets_and_writes_only_what_scaling_needs():
