@@ -25,7 +25,7 @@ from components.settings.airflow import (
     AirflowGitSyncConfig,
     AirflowStoreConfig,
 )
-from components.settings.base import ComputeResources, DnsLabel, Model, Quantity, Registry, Resources
+from components.settings.base import ComputeResources, DnsLabel, Model, Quantity, Registry, Resources, repeated
 from components.settings.clusters import (
     KUBERNETES_VERSIONS,
     AwsClusterConfig,
@@ -54,7 +54,6 @@ from components.settings.kong import (
     KongConsumerConfig,
     KongRouteConfig,
     kong_route_is_protected,
-    repeated,
 )
 from components.settings.minio import BucketConfig, MinioConfig, MinioUserConfig, minio_erasure_set_size
 from components.settings.prometheus import AlertReceiverConfig, PrometheusConfig

@@ -10,6 +10,7 @@ from components.charts import create_namespace, install_chart
 from components.config import BucketConfig, MinioConfig, MinioUserConfig
 from components.context import PlatformContext
 from components.secrets import generated_password, kubernetes_secret
+from components.services.common import merge_by_name
 from components.tls import PlatformCA, service_dns_names
 from components.wiring import MINIO_NAMESPACE, Credential, Endpoint, MetricsTarget, Peer, Route, S3Access
 
@@ -80,8 +81,8 @@ class Minio(pulumi.ComponentResource):
             namespace=namespace,
         )
 
-        buckets = _merge_by_name(config.buckets, args.extra_buckets)
-        users = _merge_by_name(config.users, args.extra_users)
+        buckets = merge_by_name(config.buckets, args.extra_buckets)
+        users = merge_by_name(config.users, args.extra_users)
         self.users: dict[str, MinioUserCredentials] = {}
         user_secrets = []
         for user in users:
@@ -164,8 +165,3 @@ class Minio(pulumi.ComponentResource):
         credentials = self.users[user]
         return S3Access(self.s3, bucket, Credential(credentials.access_key, credentials.secret_key), self.ca_pem)
 
-
-def _merge_by_name(configured: tuple, requested: tuple) -> tuple:
-    """Configured entries win; requests from other services are added when not configured."""
-    names = {item.name for item in configured}
-    return tuple(configured) + tuple(item for item in requested if item.name not in names)

@@ -87,3 +87,8 @@ def resources_field(requests: tuple[str, str], limits: tuple[str, str], descript
         ),
         description=description,
     )
+
+
+def repeated(names: list[str]) -> list[str]:
+    """The names that occur more than once, sorted (for "listed more than once" errors)."""
+    return sorted({n for n in names if names.count(n) > 1})

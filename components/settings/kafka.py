@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from components.settings.base import DnsLabel, Model, Resources, Size, _matches, resources_field
+from components.settings.base import DnsLabel, Model, Resources, Size, _matches, repeated, resources_field
 
 _KAFKA_TOPIC = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
 _KAFKA_CLUSTER_ID = re.compile(r"^[A-Za-z0-9_-]{22}$")
@@ -148,7 +148,7 @@ class KafkaConfig(Model):
 
     def _check_topics(self) -> None:
         names = [t.name for t in self.topics]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
+        duplicates = repeated(names)
         if duplicates:
             raise ValueError(f"topic(s) {', '.join(duplicates)} are listed more than once")
         # Kafka refuses topics whose names differ only by '.' versus '_' (their metric names collide).
@@ -167,7 +167,7 @@ class KafkaConfig(Model):
 
     def _check_users(self) -> None:
         names = [u.name for u in self.users]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
+        duplicates = repeated(names)
         if duplicates:
             raise ValueError(f"user(s) {', '.join(duplicates)} are listed more than once")
         reserved = sorted(set(names) & set(KAFKA_RESERVED_USERS))

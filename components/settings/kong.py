@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from components.settings.base import DnsLabel, Model, Resources, _matches, resources_field
+from components.settings.base import DnsLabel, Model, Resources, _matches, repeated, resources_field
 
 KONG_AUTH_METHODS = ("basic-auth", "key-auth", "jwt")
 # Routes into these upstreams expose operational data and silences; they are never anonymous.
@@ -24,11 +24,6 @@ PUBLISHED_ROUTES = {
 _ROUTE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$")
 Hostname = Annotated[str, _matches(_HOSTNAME, "a lowercase DNS name such as gateway.corp.example")]
-
-
-def repeated(names: list[str]) -> list[str]:
-    """The names that occur more than once, sorted."""
-    return sorted({n for n in names if names.count(n) > 1})
 
 
 def kong_route_is_protected(name: str) -> bool:

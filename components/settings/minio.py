@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from components.settings.base import BucketName, DnsLabel, Model, Resources, Size, resources_field
+from components.settings.base import BucketName, DnsLabel, Model, Resources, Size, repeated, resources_field
 
 
 class BucketConfig(Model):
@@ -74,11 +74,11 @@ class MinioConfig(Model):
                 f"allowed: 0 to {set_size // 2}"
             )
         names = [b.name for b in self.buckets]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
+        duplicates = repeated(names)
         if duplicates:
             raise ValueError(f"bucket(s) {', '.join(duplicates)} are listed more than once")
         user_names = [u.name for u in self.users]
-        duplicate_users = sorted({n for n in user_names if user_names.count(n) > 1})
+        duplicate_users = repeated(user_names)
         if duplicate_users:
             raise ValueError(f"user(s) {', '.join(duplicate_users)} are listed more than once")
         for user in self.users:

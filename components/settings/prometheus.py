@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, model_validator
 
-from components.settings.base import DnsLabel, Model, Resources, Size, _matches, resources_field
+from components.settings.base import DnsLabel, Model, Resources, Size, _matches, repeated, resources_field
 
 _DURATION = re.compile(r"^([0-9]+(ms|s|m|h|d|w|y))+$")
 _TSDB_SIZE = re.compile(r"^[1-9][0-9]*(MB|GB|TB)$")
@@ -71,7 +71,7 @@ class AlertmanagerConfig(Model):
     @model_validator(mode="after")
     def _unique_receivers(self) -> AlertmanagerConfig:
         names = [r.name for r in self.receivers]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
+        duplicates = repeated(names)
         if duplicates:
             raise ValueError(f"receiver(s) {', '.join(duplicates)} are listed more than once")
         return self
